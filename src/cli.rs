@@ -1,0 +1,112 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::scenario::ScenarioError;
+
+/// Watch the lecture's two-layer network learn: weights, gradients, loss and frozen
+/// parameters, live in the terminal or as JSON Lines.
+#[derive(Debug, Parser)]
+#[command(name = "nnviz", version, about)]
+pub struct Cli {
+    /// Scenario files, or names of bundled scenarios (e.g. zero_w2, regularization/l1)
+    #[arg(value_name = "SCENARIO")]
+    pub scenarios: Vec<String>,
+
+    /// Train without the terminal UI and print JSON Lines on stdout
+    #[arg(long)]
+    pub headless: bool,
+
+    /// Train for N steps instead of the scenario's train.steps
+    #[arg(long, value_name = "N")]
+    pub steps: Option<u64>,
+
+    /// With --headless: after the run, write parameters and last gradients as JSON to FILE
+    #[arg(long, value_name = "FILE")]
+    pub dump: Option<PathBuf>,
+
+    /// Print step 0's forward and backward pass on the first batch as JSON, and exit
+    #[arg(long)]
+    pub inspect: bool,
+
+    /// Load each scenario as a run would and report "ok FILE" or its error
+    #[arg(long)]
+    pub check: bool,
+
+    /// List the bundled scenarios
+    #[arg(long)]
+    pub list: bool,
+
+    /// Use seed S for data, initialization, batches and dropout
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+}
+
+/// What to do, once the flags are known to make sense together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    List,
+    Check,
+    Inspect,
+    Headless,
+    Ui,
+}
+
+impl Cli {
+    /// Parse `std::env::args`; clap's own errors become one line. `Err(Ok(code))`
+    /// means help or version was printed.
+    pub fn parse_args() -> Result<Cli, Result<std::process::ExitCode, ScenarioError>> {
+        Cli::try_parse().map_err(|e| {
+            use clap::error::ErrorKind;
+            match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = e.print();
+                    Ok(std::process::ExitCode::SUCCESS)
+                }
+                _ => Err(ScenarioError::cli(one_line(&e.to_string()))),
+            }
+        })
+    }
+
+    /// Reject combinations that make no sense.
+    pub fn mode(&self) -> Result<Mode, ScenarioError> {
+        let bad = |what: &str| Err(ScenarioError::cli(what.to_string()));
+        let exclusive = [self.list, self.check, self.inspect, self.headless];
+        if exclusive.iter().filter(|&&b| b).count() > 1 {
+            return bad("--list, --check, --inspect and --headless exclude each other");
+        }
+        if self.dump.is_some() && !self.headless {
+            return bad("--dump needs --headless");
+        }
+        if self.list {
+            if !self.scenarios.is_empty() {
+                return bad("--list takes no scenario");
+            }
+            return Ok(Mode::List);
+        }
+        let need_scenario = self.check || self.inspect || self.headless;
+        if need_scenario && self.scenarios.is_empty() {
+            return bad("no scenario given (a file, or a bundled name: see nnviz --list)");
+        }
+        if self.steps.is_some() && (self.check || self.inspect) {
+            return bad("--steps goes with a training run, not with --check or --inspect");
+        }
+        Ok(if self.check {
+            Mode::Check
+        } else if self.inspect {
+            Mode::Inspect
+        } else if self.headless {
+            Mode::Headless
+        } else {
+            Mode::Ui
+        })
+    }
+}
+
+/// clap's report, condensed to its first line without the "error: " prefix.
+fn one_line(report: &str) -> String {
+    let first = report.lines().find(|l| !l.trim().is_empty()).unwrap_or("bad command line");
+    first.trim().trim_start_matches("error:").trim().to_string()
+}

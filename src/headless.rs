@@ -1,0 +1,218 @@
+//! Headless runs: JSON Lines of metrics and a summary, `--dump` and `--inspect`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::json::{Num, PerMatrix, PerTensor, Tensors, matrix, opt};
+use crate::load::Loaded;
+use crate::nn::Tensor;
+use crate::train::diagnose::{duplicate_groups, zero_fractions};
+use crate::train::{Metrics, Trainer};
+
+#[derive(Serialize)]
+struct MetricsLine<'a> {
+    event: &'static str,
+    scenario: &'a str,
+    file: &'a str,
+    step: u64,
+    epoch: u64,
+    train_loss: Option<Num>,
+    val_loss: Option<Num>,
+    train_acc: Option<Num>,
+    val_acc: Option<Num>,
+    penalty: Num,
+    grad_norm: PerTensor<Num>,
+    update_ratio: PerMatrix<Option<Num>>,
+}
+
+#[derive(Serialize)]
+struct Frozen {
+    unchanged: usize,
+    total: usize,
+    first_change_step: Option<u64>,
+    why_code: Option<&'static str>,
+    why: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Summary<'a> {
+    event: &'static str,
+    scenario: &'a str,
+    file: &'a str,
+    steps: u64,
+    train_loss: Option<Num>,
+    val_loss: Option<Num>,
+    train_acc: Option<Num>,
+    pub val_acc: Option<Num>,
+    test_acc: Option<Num>,
+    diverged: Option<u64>,
+    frozen: PerTensor<Frozen>,
+    dead_hidden_units: usize,
+    duplicate_unit_groups: Vec<Vec<usize>>,
+    zero_fraction: PerMatrix<Num>,
+    near_zero_fraction: PerMatrix<Num>,
+    weight_norm: PerMatrix<Num>,
+}
+
+fn metrics_line<'a>(name: &'a str, file: &'a str, m: &Metrics) -> MetricsLine<'a> {
+    MetricsLine {
+        event: "metrics",
+        scenario: name,
+        file,
+        step: m.step,
+        epoch: m.epoch,
+        train_loss: m.train.map(|e| Num(e.loss)),
+        val_loss: m.val.map(|e| Num(e.loss)),
+        train_acc: m.train.map(|e| Num(e.acc)),
+        val_acc: m.val.map(|e| Num(e.acc)),
+        penalty: Num(m.penalty),
+        grad_norm: PerTensor::from_fn(|t| Num(m.grad_norm[t as usize])),
+        update_ratio: PerMatrix::from_fn(|t| opt(m.update_ratio[if t == Tensor::W1 { 0 } else { 1 }])),
+    }
+}
+
+fn summary<'a>(name: &'a str, file: &'a str, t: &mut Trainer, last: &Metrics) -> Summary<'a> {
+    let test = t.test_eval();
+    let dead = t.dead_units().len();
+    let p = &t.params;
+    Summary {
+        event: "summary",
+        scenario: name,
+        file,
+        steps: t.step,
+        train_loss: last.train.map(|e| Num(e.loss)),
+        val_loss: last.val.map(|e| Num(e.loss)),
+        train_acc: last.train.map(|e| Num(e.acc)),
+        val_acc: last.val.map(|e| Num(e.acc)),
+        test_acc: test.map(|e| Num(e.acc)),
+        diverged: t.diverged,
+        frozen: PerTensor::from_fn(|x| {
+            let frozen = t.changes.is_frozen(x);
+            let why = t.why[x as usize].as_ref().filter(|_| frozen);
+            Frozen {
+                unchanged: t.changes.unchanged(x),
+                total: t.changes.total(x),
+                first_change_step: t.changes.first_change_step(x),
+                why_code: why.and_then(|w| w.code),
+                why: why.map(|w| w.text.clone()),
+            }
+        }),
+        dead_hidden_units: dead,
+        duplicate_unit_groups: duplicate_groups(p),
+        zero_fraction: PerMatrix::from_fn(|x| Num(zero_fractions(p, x).0)),
+        near_zero_fraction: PerMatrix::from_fn(|x| Num(zero_fractions(p, x).1)),
+        weight_norm: PerMatrix::from_fn(|x| Num(p.norm(x))),
+    }
+}
+
+/// Train one scenario for `steps` updates, writing JSON Lines to `out`; returns the
+/// finished trainer. Metrics at step 0, every `log_every` steps and the last step; on
+/// divergence at step s, the metrics of s and the summary.
+pub fn run(
+    loaded: &Loaded,
+    steps: u64,
+    out: &mut impl Write,
+    progress: &indicatif::ProgressBar,
+) -> io::Result<Trainer> {
+    let mut t = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
+    let name = loaded.scenario.name.as_str();
+    let file = loaded.file.as_str();
+    let log_every = loaded.scenario.train.log_every;
+    let mut last = t.metrics();
+    write_line(out, &metrics_line(name, file, &last))?;
+    while t.step < steps && t.diverged.is_none() {
+        t.step();
+        if t.diverged.is_some() || t.step % log_every == 0 || t.step == steps {
+            last = t.metrics();
+            write_line(out, &metrics_line(name, file, &last))?;
+        }
+        if t.step % 1024 == 0 {
+            progress.set_position(t.step);
+        }
+    }
+    progress.inc(steps.saturating_sub(progress.position()));
+    let s = summary(name, file, &mut t, &last);
+    write_line(out, &s)?;
+    Ok(t)
+}
+
+fn write_line(out: &mut impl Write, v: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, v).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+#[derive(Serialize)]
+pub struct Dump<'a> {
+    scenario: &'a str,
+    file: &'a str,
+    step: u64,
+    params: Tensors,
+    grads: Tensors,
+}
+
+pub fn dump<'a>(loaded: &'a Loaded, t: &Trainer) -> Dump<'a> {
+    Dump {
+        scenario: &loaded.scenario.name,
+        file: &loaded.file,
+        step: t.step,
+        params: Tensors::from(&t.params),
+        grads: Tensors::from(&t.grads),
+    }
+}
+
+#[derive(Serialize)]
+struct Batch {
+    x: Vec<Vec<Num>>,
+    y: Vec<usize>,
+}
+
+#[derive(Serialize)]
+struct MaskBits {
+    input: Vec<u8>,
+    hidden: Vec<u8>,
+}
+
+#[derive(Serialize)]
+struct Forward {
+    z1: Vec<Vec<Num>>,
+    h1: Vec<Vec<Num>>,
+    logits: Vec<Vec<Num>>,
+    y_hat: Vec<Vec<Num>>,
+}
+
+#[derive(Serialize)]
+struct InspectLine<'a> {
+    scenario: &'a str,
+    file: &'a str,
+    params: Tensors,
+    batch: Batch,
+    masks: Option<MaskBits>,
+    forward: Forward,
+    loss: Num,
+    grads: Tensors,
+}
+
+/// `--inspect`: step 0's state on the first training batch, nothing updated.
+pub fn inspect(loaded: &Loaded, out: &mut impl Write) -> io::Result<()> {
+    let t = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
+    let i = t.inspect();
+    let n = i.y.len();
+    let rows = |a: &ndarray::Array2<f64>| matrix(&a.slice(ndarray::s![..n, ..]).to_owned());
+    let line = InspectLine {
+        scenario: &loaded.scenario.name,
+        file: &loaded.file,
+        params: Tensors::from(&t.params),
+        batch: Batch { x: matrix(&i.x), y: i.y.clone() },
+        masks: i.masks.map(|(input, hidden)| MaskBits { input, hidden }),
+        forward: Forward {
+            z1: rows(&i.ws.z1),
+            h1: rows(&i.ws.h),
+            logits: rows(&i.ws.logits),
+            y_hat: rows(&i.ws.y_hat),
+        },
+        loss: Num(i.loss),
+        grads: Tensors::from(&i.grads),
+    };
+    write_line(out, &line)
+}

@@ -1,0 +1,85 @@
+//! Central-difference gradient check of the loss a training step minimises.
+//!
+//! The loss is batch cross-entropy (with the given masks) plus the penalty; in proximal
+//! mode the L1 term is not part of the gradient, so it is left out of the loss too.
+//! The analytic side is the data term plus the regularization term for every element:
+//! the zeroing of dropped units' entries is an update policy, not a derivative.
+
+use ndarray::ArrayView2;
+
+use super::model::{Masks, Reg, Workspace, backward, forward, penalty, regularize};
+use super::params::{Grads, Params, Tensor};
+
+/// Largest relative error per tensor, and how many elements sat within ε of a kink.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Report {
+    pub max_rel_error: [f64; 4],
+    pub skipped: [usize; 4],
+    pub checked: [usize; 4],
+}
+
+pub const EPSILON: f64 = 1e-6;
+
+/// |a − n| / max(|a|, |n|, 1e-8)
+pub fn rel_error(a: f64, n: f64) -> f64 {
+    (a - n).abs() / a.abs().max(n.abs()).max(1e-8)
+}
+
+/// The analytic gradient the check compares against.
+pub fn analytic(p: &Params, x: ArrayView2<f64>, y: &[usize], masks: &Masks, reg: &Reg) -> Grads {
+    let (d, m, k) = (p.inputs(), p.hidden(), p.classes());
+    let mut ws = Workspace::new(x.nrows(), d, m, k);
+    let mut data = Grads::zeros(d, m, k);
+    forward(p, x, masks, &mut ws);
+    backward(p, y, masks, &mut ws, &mut data);
+    let mut out = Grads::zeros(d, m, k);
+    regularize(p, &data, &loss_reg(reg), &Masks::ones(d, m), &mut out);
+    out
+}
+
+/// The regularization that is part of the differentiated loss.
+fn loss_reg(reg: &Reg) -> Reg {
+    if reg.l1_in_gradient() { *reg } else { Reg { l1: [0.0; 2], ..*reg } }
+}
+
+/// Compare `grads` against central differences of the loss, element by element.
+pub fn check(
+    p: &Params,
+    x: ArrayView2<f64>,
+    y: &[usize],
+    masks: &Masks,
+    reg: &Reg,
+    grads: &Grads,
+) -> Report {
+    let (d, m, k) = (p.inputs(), p.hidden(), p.classes());
+    let mut ws = Workspace::new(x.nrows(), d, m, k);
+    let reg = loss_reg(reg);
+    let mut probe = p.clone();
+    let mut report = Report::default();
+    let eval = |q: &Params, ws: &mut Workspace| {
+        forward(q, x, masks, ws);
+        let pattern: Vec<bool> = ws.z1.slice(ndarray::s![..ws.n, ..]).iter().map(|&z| z > 0.0).collect();
+        (ws.cross_entropy(y) + penalty(q, &reg), pattern)
+    };
+    for t in Tensor::ALL {
+        let ti = t as usize;
+        for idx in 0..p.get(t).len() {
+            let w = p.get(t)[idx];
+            let near_l1 = t.layer().is_some_and(|l| reg.l1[l] > 0.0) && w.abs() <= EPSILON;
+            probe.get_mut(t)[idx] = w + EPSILON;
+            let (plus, pat_plus) = eval(&probe, &mut ws);
+            probe.get_mut(t)[idx] = w - EPSILON;
+            let (minus, pat_minus) = eval(&probe, &mut ws);
+            probe.get_mut(t)[idx] = w;
+            if near_l1 || pat_plus != pat_minus {
+                report.skipped[ti] += 1;
+                continue;
+            }
+            let numeric = (plus - minus) / (2.0 * EPSILON);
+            let err = rel_error(grads.get(t)[idx], numeric);
+            report.checked[ti] += 1;
+            report.max_rel_error[ti] = report.max_rel_error[ti].max(err);
+        }
+    }
+    report
+}

@@ -1,0 +1,103 @@
+//! The four tensors of the network, and gradients of the same shapes.
+
+use ndarray::{Array1, Array2};
+
+/// W1 is hidden × inputs (m×d), W2 classes × hidden (k×m): rows are units.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params {
+    pub w1: Array2<f64>,
+    pub b1: Array1<f64>,
+    pub w2: Array2<f64>,
+    pub b2: Array1<f64>,
+}
+
+/// Gradients share the parameters' shapes.
+pub type Grads = Params;
+
+/// One of the four tensors, in the lecture's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tensor {
+    W1,
+    B1,
+    W2,
+    B2,
+}
+
+impl Tensor {
+    pub const ALL: [Tensor; 4] = [Tensor::W1, Tensor::B1, Tensor::W2, Tensor::B2];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tensor::W1 => "W1",
+            Tensor::B1 => "b1",
+            Tensor::W2 => "W2",
+            Tensor::B2 => "b2",
+        }
+    }
+
+    /// Index into per-matrix settings (`[W1, W2]`), for weight matrices only.
+    pub fn layer(self) -> Option<usize> {
+        match self {
+            Tensor::W1 => Some(0),
+            Tensor::W2 => Some(1),
+            Tensor::B1 | Tensor::B2 => None,
+        }
+    }
+}
+
+impl Params {
+    pub fn zeros(d: usize, m: usize, k: usize) -> Self {
+        Params {
+            w1: Array2::zeros((m, d)),
+            b1: Array1::zeros(m),
+            w2: Array2::zeros((k, m)),
+            b2: Array1::zeros(k),
+        }
+    }
+
+    pub fn inputs(&self) -> usize {
+        self.w1.ncols()
+    }
+    pub fn hidden(&self) -> usize {
+        self.w1.nrows()
+    }
+    pub fn classes(&self) -> usize {
+        self.w2.nrows()
+    }
+
+    /// The tensor's elements in row-major order.
+    pub fn get(&self, t: Tensor) -> &[f64] {
+        let s = match t {
+            Tensor::W1 => self.w1.as_slice(),
+            Tensor::B1 => self.b1.as_slice(),
+            Tensor::W2 => self.w2.as_slice(),
+            Tensor::B2 => self.b2.as_slice(),
+        };
+        s.expect("parameter arrays are created in standard layout and never re-strided")
+    }
+
+    pub fn get_mut(&mut self, t: Tensor) -> &mut [f64] {
+        let s = match t {
+            Tensor::W1 => self.w1.as_slice_mut(),
+            Tensor::B1 => self.b1.as_slice_mut(),
+            Tensor::W2 => self.w2.as_slice_mut(),
+            Tensor::B2 => self.b2.as_slice_mut(),
+        };
+        s.expect("parameter arrays are created in standard layout and never re-strided")
+    }
+
+    /// Frobenius norm of one tensor.
+    pub fn norm(&self, t: Tensor) -> f64 {
+        self.get(t).iter().map(|v| v * v).sum::<f64>().sqrt()
+    }
+
+    pub fn all_finite(&self) -> bool {
+        Tensor::ALL.iter().all(|&t| self.get(t).iter().all(|v| v.is_finite()))
+    }
+
+    pub fn fill(&mut self, value: f64) {
+        for t in Tensor::ALL {
+            self.get_mut(t).fill(value);
+        }
+    }
+}

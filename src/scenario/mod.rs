@@ -1,0 +1,11 @@
+//! Scenario files: TOML parsed with spans, validated into [`Scenario`].
+
+pub mod error;
+mod parse;
+mod read;
+mod suggest;
+pub mod types;
+
+pub use error::{ScenarioError, pos_of};
+pub use parse::{parse, parse_bytes};
+pub use types::*;

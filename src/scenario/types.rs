@@ -1,0 +1,131 @@
+//! The validated scenario: every value in range, every default filled in.
+//!
+//! Shapes that depend on the data (init `values`, dropout masks) are checked
+//! once the data are loaded, in [`crate::load`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A 1-based line and column in the scenario file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pos {
+    pub line: usize,
+    pub col: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub about: String,
+    pub data: DataSpec,
+    pub hidden: usize,
+    pub init: InitSpec,
+    pub train: TrainSpec,
+    pub reg: RegSpec,
+    pub dropout: DropoutSpec,
+    /// Where each key given in the file stands (dotted path → position of its value),
+    /// so checks made after validation can still point at the line.
+    pub positions: BTreeMap<String, Pos>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataSpec {
+    pub source: Source,
+    pub validation: f64,
+    pub test: f64,
+    pub standardize: bool,
+    pub seed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    Blobs { samples: usize, classes: usize, features: usize, noise: f64 },
+    Xor { samples: usize, noise: f64 },
+    Circles { samples: usize, noise: f64 },
+    Moons { samples: usize, noise: f64 },
+    Spiral { samples: usize, classes: usize, noise: f64 },
+    Digits,
+    Iris,
+    /// `path` is resolved against the scenario file's folder; `shown` is the path as written.
+    Csv { path: PathBuf, shown: String, classes: Option<usize> },
+    Inline { x: Vec<Vec<f64>>, y: Vec<usize>, classes: Option<usize> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Init {
+    Zeros,
+    Constant(f64),
+    /// `None`: std 1/√cols.
+    Normal(Option<f64>),
+    /// `None`: limit √(3/cols).
+    Uniform(Option<f64>),
+    Xavier,
+    He,
+    /// Row-major values with the shape they were written in (`[rows, cols]` or `[len]`).
+    Values { values: Vec<f64>, shape: Vec<usize> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct InitSpec {
+    pub seed: u64,
+    pub w1: Init,
+    pub b1: Init,
+    pub w2: Init,
+    pub b2: Init,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainSpec {
+    pub learning_rate: f64,
+    pub batch_size: usize,
+    pub steps: u64,
+    pub shuffle: bool,
+    pub seed: u64,
+    pub log_every: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum L1Mode {
+    Subgradient,
+    Proximal,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegSpec {
+    /// Strength per weight matrix: index 0 is W1, 1 is W2.
+    pub l2: [f64; 2],
+    pub l1: [f64; 2],
+    pub l1_mode: L1Mode,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropoutMode {
+    Inverted,
+    Classic,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropoutSpec {
+    pub keep_input: f64,
+    pub keep_hidden: f64,
+    pub mode: DropoutMode,
+    /// Fixed masks (true = kept), the same at every step.
+    pub input_mask: Option<Vec<bool>>,
+    pub hidden_mask: Option<Vec<bool>>,
+    pub seed: u64,
+}
+
+impl Scenario {
+    /// Position of a key's value, if the key was written in the file.
+    pub fn pos(&self, key: &str) -> Option<Pos> {
+        self.positions.get(key).copied()
+    }
+
+    /// `--seed S`: one seed for data, init, batches and dropout.
+    pub fn override_seeds(&mut self, seed: u64) {
+        self.data.seed = seed;
+        self.init.seed = seed;
+        self.train.seed = seed;
+        self.dropout.seed = seed;
+    }
+}

@@ -1,0 +1,82 @@
+//! Read-outs of the parameters: dead units, duplicate units, zeros, norms.
+
+use std::collections::BTreeMap;
+
+use ndarray::{ArrayView2, s};
+
+use crate::nn::model::{Masks, Workspace, forward};
+use crate::nn::{Params, Tensor};
+
+/// Hidden units with z1 ≤ 0 on every row of `x`, without dropout. The workspace is
+/// scratch for the forward pass, in chunks of its capacity.
+pub fn dead_units(p: &Params, x: ArrayView2<f64>, ws: &mut Workspace) -> Vec<usize> {
+    let m = p.hidden();
+    let mut alive = vec![false; m];
+    let ones = Masks::ones(p.inputs(), m);
+    let step = ws.capacity().max(1);
+    for start in (0..x.nrows()).step_by(step) {
+        let end = (start + step).min(x.nrows());
+        forward(p, x.slice(s![start..end, ..]), &ones, ws);
+        for row in ws.z1.slice(s![..ws.n, ..]).rows() {
+            for (a, &z) in alive.iter_mut().zip(row) {
+                *a |= z > 0.0;
+            }
+        }
+    }
+    (0..m).filter(|&j| !alive[j]).collect()
+}
+
+/// Groups of ≥ 2 hidden units with identical W1 rows, b1 entries and W2 columns:
+/// the symmetry a constant initialization never breaks. Indices ascending, groups
+/// ordered by their first index.
+pub fn duplicate_groups(p: &Params) -> Vec<Vec<usize>> {
+    // +0.0 and -0.0 are the same weight; compare bit patterns after folding them.
+    let key = |v: f64| if v == 0.0 { 0u64 } else { v.to_bits() };
+    let mut groups: BTreeMap<Vec<u64>, Vec<usize>> = BTreeMap::new();
+    for j in 0..p.hidden() {
+        let unit: Vec<u64> = p
+            .w1
+            .row(j)
+            .iter()
+            .chain(std::iter::once(&p.b1[j]))
+            .chain(p.w2.column(j).iter())
+            .map(|&v| key(v))
+            .collect();
+        groups.entry(unit).or_default().push(j);
+    }
+    let mut out: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() >= 2).collect();
+    out.sort();
+    out
+}
+
+/// Fraction of elements that are exactly 0, and of those with |w| < 1e-3.
+pub fn zero_fractions(p: &Params, t: Tensor) -> (f64, f64) {
+    let v = p.get(t);
+    if v.is_empty() {
+        return (0.0, 0.0);
+    }
+    let exact = v.iter().filter(|&&w| w == 0.0).count();
+    let near = v.iter().filter(|&&w| w.abs() < 1e-3).count();
+    (exact as f64 / v.len() as f64, near as f64 / v.len() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_units_form_one_group() {
+        let mut p = Params::zeros(3, 4, 2);
+        p.fill(0.5);
+        assert_eq!(duplicate_groups(&p), vec![vec![0, 1, 2, 3]]);
+        p.w2[[1, 2]] = 0.7;
+        assert_eq!(duplicate_groups(&p), vec![vec![0, 1, 3]]);
+    }
+
+    #[test]
+    fn negative_zero_equals_zero() {
+        let mut p = Params::zeros(2, 2, 2);
+        p.w1[[0, 0]] = -0.0;
+        assert_eq!(duplicate_groups(&p), vec![vec![0, 1]]);
+    }
+}

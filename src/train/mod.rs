@@ -1,0 +1,7 @@
+//! Training runs: the seeded trainer, the frozen-parameter analysis and diagnosis.
+
+pub mod diagnose;
+pub mod frozen;
+pub mod trainer;
+
+pub use trainer::{Eval, Inspection, Metrics, Trainer};

@@ -1,0 +1,268 @@
+//! The seeded trainer: minibatch SGD over the training split, one step at a time.
+
+use ndarray::{Array2, s};
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
+
+use super::diagnose;
+use super::frozen::{Factors, Why};
+use crate::data::Splits;
+use crate::nn::dropout::Dropout;
+use crate::nn::init::init_params;
+use crate::nn::model::{self, Masks, Reg, Workspace};
+use crate::nn::sgd::{self, ChangeLog, Update};
+use crate::nn::{Grads, Params, Tensor};
+use crate::scenario::Scenario;
+
+/// Rows per chunk when evaluating a whole split.
+const EVAL_CHUNK: usize = 256;
+
+#[derive(Clone, Debug)]
+pub struct Trainer {
+    pub scenario: Scenario,
+    pub data: Splits,
+    pub params: Params,
+    /// The last applied gradient (regularization included, dropped units 0).
+    pub grads: Grads,
+    /// Its data term alone (cross-entropy part).
+    pub data_grads: Grads,
+    pub step: u64,
+    pub epoch: u64,
+    pub changes: ChangeLog,
+    pub last_update: Update,
+    pub last_batch_loss: Option<f64>,
+    /// Why each tensor is frozen, while it is and once a step has been computed.
+    pub why: [Option<Why>; 4],
+    pub diverged: Option<u64>,
+    /// The masks of the last step (all ones without dropout).
+    pub masks: Masks,
+    reg: Reg,
+    dropout: Dropout,
+    eval_masks: Masks,
+    ws: Workspace,
+    eval_ws: Workspace,
+    order: Vec<usize>,
+    cursor: usize,
+    shuffle: Option<Xoshiro256PlusPlus>,
+    xb: Array2<f64>,
+    yb: Vec<usize>,
+}
+
+/// Loss and accuracy of a split (`None` when the split is empty).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Eval {
+    pub loss: f64,
+    pub acc: f64,
+}
+
+/// The numbers logged at a step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Metrics {
+    pub step: u64,
+    pub epoch: u64,
+    pub train: Option<Eval>,
+    pub val: Option<Eval>,
+    pub penalty: f64,
+    pub grad_norm: [f64; 4],
+    /// log10(‖ΔW‖/‖W‖) for W1 and W2 at the last step.
+    pub update_ratio: [Option<f64>; 2],
+}
+
+/// The state of step 0's forward and backward pass, as step 1 will compute it.
+#[derive(Clone, Debug)]
+pub struct Inspection {
+    pub x: Array2<f64>,
+    pub y: Vec<usize>,
+    /// 0/1 per unit, `None` when no unit can be dropped.
+    pub masks: Option<(Vec<u8>, Vec<u8>)>,
+    pub ws: Workspace,
+    pub loss: f64,
+    pub grads: Grads,
+}
+
+impl Trainer {
+    /// `scenario` and `data` must already be checked against each other (see `crate::load`).
+    pub fn new(scenario: Scenario, data: Splits) -> Self {
+        let (d, k) = (data.train.features(), data.train.classes);
+        let m = scenario.hidden;
+        let n = data.train.rows();
+        let batch = scenario.train.batch_size.min(n).max(1);
+        let params = init_params(&scenario.init, d, m, k);
+        let reg = Reg { l2: scenario.reg.l2, l1: scenario.reg.l1, l1_mode: scenario.reg.l1_mode };
+        let dropout = Dropout::new(&scenario.dropout);
+        let shuffle = scenario.train.shuffle.then(|| Xoshiro256PlusPlus::seed_from_u64(scenario.train.seed));
+        Trainer {
+            changes: ChangeLog::new(&params),
+            grads: Grads::zeros(d, m, k),
+            data_grads: Grads::zeros(d, m, k),
+            params,
+            step: 0,
+            epoch: 0,
+            last_update: Update::default(),
+            last_batch_loss: None,
+            why: Default::default(),
+            diverged: None,
+            masks: Masks::ones(d, m),
+            eval_masks: dropout.eval_masks(d, m),
+            reg,
+            dropout,
+            ws: Workspace::new(batch, d, m, k),
+            eval_ws: Workspace::new(EVAL_CHUNK.min(n.max(1)), d, m, k),
+            order: (0..n).collect(),
+            cursor: 0,
+            shuffle,
+            xb: Array2::zeros((batch, d)),
+            yb: Vec::with_capacity(batch),
+            scenario,
+            data,
+        }
+    }
+
+    pub fn reg(&self) -> &Reg {
+        &self.reg
+    }
+    pub fn dropout_active(&self) -> bool {
+        self.dropout.active()
+    }
+    pub fn batch_capacity(&self) -> usize {
+        self.xb.nrows()
+    }
+    /// Steps in one epoch: ⌈training rows / batch⌉.
+    pub fn steps_per_epoch(&self) -> u64 {
+        self.order.len().div_ceil(self.batch_capacity()).max(1) as u64
+    }
+
+    /// Gather the next batch into `xb`/`yb` and draw its masks.
+    fn next_batch(&mut self) {
+        if self.cursor == 0
+            && let Some(rng) = &mut self.shuffle
+        {
+            for i in (1..self.order.len()).rev() {
+                let j = rng.random_range(0..=i);
+                self.order.swap(i, j);
+            }
+        }
+        let end = (self.cursor + self.batch_capacity()).min(self.order.len());
+        self.yb.clear();
+        for (r, &idx) in self.order[self.cursor..end].iter().enumerate() {
+            self.xb.row_mut(r).assign(&self.data.train.x.row(idx));
+            self.yb.push(self.data.train.y[idx]);
+        }
+        self.cursor = end;
+        if self.dropout.active() {
+            self.dropout.draw(&mut self.masks);
+        }
+    }
+
+    /// Forward and backward on the gathered batch; returns the batch loss with penalty.
+    fn compute(&mut self) -> f64 {
+        let n = self.yb.len();
+        let x = self.xb.slice(s![..n, ..]);
+        model::forward(&self.params, x, &self.masks, &mut self.ws);
+        let loss = self.ws.cross_entropy(&self.yb) + model::penalty(&self.params, &self.reg);
+        model::backward(&self.params, &self.yb, &self.masks, &mut self.ws, &mut self.data_grads);
+        model::regularize(&self.params, &self.data_grads, &self.reg, &self.masks, &mut self.grads);
+        loss
+    }
+
+    /// One SGD update. Does nothing once the run has diverged.
+    pub fn step(&mut self) {
+        if self.diverged.is_some() {
+            return;
+        }
+        self.next_batch();
+        let loss = self.compute();
+        self.step += 1;
+        let lr = self.scenario.train.learning_rate;
+        for t in Tensor::ALL {
+            self.why[t as usize] = if self.changes.is_frozen(t) {
+                let factors = Factors {
+                    params: &self.params,
+                    ws: &self.ws,
+                    masks: &self.masks,
+                    grads: &self.grads,
+                    reg: &self.reg,
+                    lr,
+                };
+                factors.explain(t)
+            } else {
+                None
+            };
+        }
+        self.last_update =
+            sgd::apply(&mut self.params, &self.grads, lr, &self.reg, &self.masks, &mut self.changes, self.step);
+        for t in Tensor::ALL {
+            if !self.changes.is_frozen(t) {
+                self.why[t as usize] = None;
+            }
+        }
+        if self.cursor == self.order.len() {
+            self.cursor = 0;
+            self.epoch += 1;
+        }
+        self.last_batch_loss = Some(loss);
+        if !loss.is_finite() || !self.params.all_finite() {
+            self.diverged = Some(self.step);
+        }
+    }
+
+    /// Whole-split loss and accuracy under the evaluation rule (no unit dropped).
+    fn eval_split(&mut self, which: Split) -> Option<Eval> {
+        let ds = match which {
+            Split::Train => &self.data.train,
+            Split::Val => &self.data.val,
+            Split::Test => &self.data.test,
+        };
+        model::evaluate(&self.params, ds.x.view(), &ds.y, &self.eval_masks, &mut self.eval_ws)
+            .map(|(loss, acc)| Eval { loss, acc })
+    }
+
+    pub fn test_eval(&mut self) -> Option<Eval> {
+        self.eval_split(Split::Test)
+    }
+
+    pub fn metrics(&mut self) -> Metrics {
+        Metrics {
+            step: self.step,
+            epoch: self.epoch,
+            train: self.eval_split(Split::Train),
+            val: self.eval_split(Split::Val),
+            penalty: model::penalty(&self.params, &self.reg),
+            grad_norm: Tensor::ALL.map(|t| self.grads.norm(t)),
+            update_ratio: [self.last_update.ratio(Tensor::W1), self.last_update.ratio(Tensor::W2)],
+        }
+    }
+
+    /// Hidden units dead on the whole training split.
+    pub fn dead_units(&mut self) -> Vec<usize> {
+        diagnose::dead_units(&self.params, self.data.train.x.view(), &mut self.eval_ws)
+    }
+
+    /// Step 0's forward and backward pass on the batch and masks step 1 will use;
+    /// nothing in `self` changes.
+    pub fn inspect(&self) -> Inspection {
+        let mut probe = self.clone();
+        probe.next_batch();
+        let loss = probe.compute();
+        let n = probe.yb.len();
+        let masks = self.dropout.active().then(|| {
+            let bits = |v: &ndarray::Array1<f64>| v.iter().map(|&s| u8::from(s != 0.0)).collect();
+            (bits(&probe.masks.input), bits(&probe.masks.hidden))
+        });
+        Inspection {
+            x: probe.xb.slice(s![..n, ..]).to_owned(),
+            y: probe.yb.clone(),
+            masks,
+            ws: probe.ws,
+            loss,
+            grads: probe.grads,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Split {
+    Train,
+    Val,
+    Test,
+}
