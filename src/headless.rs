@@ -123,11 +123,11 @@ pub fn run(
     write_line(out, &metrics_line(name, file, &last))?;
     while t.step < steps && t.diverged.is_none() {
         t.step();
-        if t.diverged.is_some() || t.step % log_every == 0 || t.step == steps {
+        if t.diverged.is_some() || t.step.is_multiple_of(log_every) || t.step == steps {
             last = t.metrics();
             write_line(out, &metrics_line(name, file, &last))?;
         }
-        if t.step % 1024 == 0 {
+        if t.step.is_multiple_of(1024) {
             progress.set_position(t.step);
         }
     }

@@ -5,12 +5,12 @@
 // `deny`, not `forbid`: ndarray's `s!` macro expands to `#[allow(unsafe_code)]`.
 #![deny(unsafe_code)]
 
-pub mod data;
-pub mod scenario;
-pub mod nn;
-pub mod train;
 pub mod bundled;
 pub mod cli;
+pub mod data;
 pub mod headless;
 pub mod json;
 pub mod load;
+pub mod nn;
+pub mod scenario;
+pub mod train;

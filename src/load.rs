@@ -139,8 +139,8 @@ fn check_shapes(file: &str, s: &Scenario, data: &Splits) -> Result<(), ScenarioE
         }
     }
     let masks = [
-        (&s.dropout.input_mask, "dropout.input_mask", d, "inputs"),
-        (&s.dropout.hidden_mask, "dropout.hidden_mask", m, "hidden units"),
+        (&s.dropout.input_mask, "dropout.input_mask", d, "input"),
+        (&s.dropout.hidden_mask, "dropout.hidden_mask", m, "hidden unit"),
     ];
     for (mask, key, want, what) in masks {
         if let Some(mask) = mask

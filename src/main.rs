@@ -134,11 +134,8 @@ fn headless_runs(cli: &Cli) -> Result<ExitCode, Failure> {
     out.flush().map_err(io_failure)?;
     progress.finish_and_clear();
     if let Some(path) = &cli.dump {
-        let text = if dumps.len() == 1 {
-            serde_json::to_string(&dumps[0])
-        } else {
-            serde_json::to_string(&dumps)
-        };
+        let text =
+            if dumps.len() == 1 { serde_json::to_string(&dumps[0]) } else { serde_json::to_string(&dumps) };
         let text = text.map_err(|e| Failure::Io(e.to_string()))?;
         std::fs::write(path, text + "\n")
             .map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))?;

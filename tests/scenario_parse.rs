@@ -27,9 +27,9 @@ struct Expect {
 fn expectation(bytes: &[u8]) -> Option<Expect> {
     let text = String::from_utf8_lossy(bytes);
     let value = |tag: &str| {
-        text.lines().take_while(|l| l.starts_with('#')).find_map(|l| {
-            l.strip_prefix('#').map(str::trim).and_then(|l| l.strip_prefix(tag)).map(str::trim)
-        })
+        text.lines()
+            .take_while(|l| l.starts_with('#'))
+            .find_map(|l| l.strip_prefix('#').map(str::trim).and_then(|l| l.strip_prefix(tag)).map(str::trim))
     };
     let expect = value("expect:")?;
     let (key, reason) = expect.split_once(": ").unwrap_or(("-", expect));

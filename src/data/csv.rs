@@ -70,9 +70,7 @@ impl Table {
         let n = fields.len();
         if self.width == 0 {
             if n < 2 {
-                return Err(format!(
-                    "row has {n} field, need at least 2 (features, then the label)"
-                ));
+                return Err(format!("row has {n} field, need at least 2 (features, then the label)"));
             }
             self.width = n;
         } else if n != self.width {
@@ -84,8 +82,7 @@ impl Table {
         check_size(self.y.len() + 1, n)?;
         let (label, features) = fields.split_last().ok_or("empty row")?;
         for (j, f) in features.iter().enumerate() {
-            self.values
-                .push(feature(f).map_err(|e| format!("field {} {e}", j + 1))?);
+            self.values.push(feature(f).map_err(|e| format!("field {} {e}", j + 1))?);
         }
         let label = label_of(label)?;
         if let Some(c) = classes.filter(|&c| label >= c) {
@@ -124,9 +121,7 @@ fn label_of(field: &str) -> Result<usize, String> {
         .filter(|v| v.is_finite() && *v >= 0.0 && v.fract() == 0.0)
         .ok_or_else(|| format!("label {field:?} is not a whole number ≥ 0"))?;
     if v > MAX_LABEL as f64 {
-        return Err(format!(
-            "label {field:?} is too large (labels are class indices, at most {MAX_LABEL})"
-        ));
+        return Err(format!("label {field:?} is too large (labels are class indices, at most {MAX_LABEL})"));
     }
     Ok(v as usize)
 }
@@ -216,14 +211,8 @@ mod tests {
     fn bad_labels_rejected() {
         let msg = "data/x.csv:2: label \"2.5\" is not a whole number ≥ 0";
         assert_eq!(err("1,0\n1,2.5\n", None), msg);
-        assert_eq!(
-            err("1,0\n1,-1\n", None),
-            "data/x.csv:2: label \"-1\" is not a whole number ≥ 0"
-        );
-        assert_eq!(
-            err("1,0\n1,abc\n", None),
-            "data/x.csv:2: label \"abc\" is not a whole number ≥ 0"
-        );
+        assert_eq!(err("1,0\n1,-1\n", None), "data/x.csv:2: label \"-1\" is not a whole number ≥ 0");
+        assert_eq!(err("1,0\n1,abc\n", None), "data/x.csv:2: label \"abc\" is not a whole number ≥ 0");
         assert!(err("1,1e300\n", None).starts_with("data/x.csv:1: label \"1e300\" is too large"));
         assert!(err("1,NaN\n", None).contains("not a whole number"));
     }
@@ -234,10 +223,7 @@ mod tests {
             err("a,b,c,d\n1,2,3,0\n\n1,2,3,1\n1,2,1\n", None),
             "data/x.csv:5: row has 3 fields, expected 4"
         );
-        assert_eq!(
-            err("1,2,3,0\n1,2,3,4,1\n", None),
-            "data/x.csv:2: row has 5 fields, expected 4"
-        );
+        assert_eq!(err("1,2,3,0\n1,2,3,4,1\n", None), "data/x.csv:2: row has 5 fields, expected 4");
     }
 
     #[test]
@@ -247,23 +233,11 @@ mod tests {
 
     #[test]
     fn non_numeric_and_non_finite_features() {
-        assert_eq!(
-            err("1,2,0\n1,abc,0\n", None),
-            "data/x.csv:2: field 2 is not a number: \"abc\""
-        );
-        assert_eq!(
-            err("1,2,0\n1,,0\n", None),
-            "data/x.csv:2: field 2 is not a number: \"\""
-        );
-        assert_eq!(
-            err("1,2,0\ninf,2,0\n", None),
-            "data/x.csv:2: field 1 is not a finite number: \"inf\""
-        );
+        assert_eq!(err("1,2,0\n1,abc,0\n", None), "data/x.csv:2: field 2 is not a number: \"abc\"");
+        assert_eq!(err("1,2,0\n1,,0\n", None), "data/x.csv:2: field 2 is not a number: \"\"");
+        assert_eq!(err("1,2,0\ninf,2,0\n", None), "data/x.csv:2: field 1 is not a finite number: \"inf\"");
         // NaN on line 1 is a number, so line 1 is data and is rejected.
-        assert_eq!(
-            err("NaN,2,0\n", None),
-            "data/x.csv:1: field 1 is not a finite number: \"NaN\""
-        );
+        assert_eq!(err("NaN,2,0\n", None), "data/x.csv:1: field 1 is not a finite number: \"NaN\"");
     }
 
     #[test]
@@ -282,10 +256,7 @@ mod tests {
 
     #[test]
     fn label_below_given_classes() {
-        assert_eq!(
-            err("1,0\n1,2\n1,5\n", Some(3)),
-            "data/x.csv:3: label 5 is not below classes = 3"
-        );
+        assert_eq!(err("1,0\n1,2\n1,5\n", Some(3)), "data/x.csv:3: label 5 is not below classes = 3");
         let d = read_text("1,0\n1,1\n", Some(4)).expect("reads");
         assert_eq!(d.classes, 4);
     }

@@ -49,9 +49,7 @@ pub fn load(source: &Source, seed: u64) -> Result<Dataset, DataError> {
         Source::Xor { samples, noise } => Ok(synthetic::xor(*samples, *noise, seed)),
         Source::Circles { samples, noise } => Ok(synthetic::circles(*samples, *noise, seed)),
         Source::Moons { samples, noise } => Ok(synthetic::moons(*samples, *noise, seed)),
-        Source::Spiral { samples, classes, noise } => {
-            Ok(synthetic::spiral(*samples, *classes, *noise, seed))
-        }
+        Source::Spiral { samples, classes, noise } => Ok(synthetic::spiral(*samples, *classes, *noise, seed)),
         Source::Digits => builtin::digits(),
         Source::Iris => builtin::iris(),
         Source::Csv { path, shown, classes } => csv::read(path, shown, *classes),
@@ -62,23 +60,14 @@ pub fn load(source: &Source, seed: u64) -> Result<Dataset, DataError> {
 fn inline(x: &[Vec<f64>], y: &[usize], classes: Option<usize>) -> Result<Dataset, DataError> {
     let d = x.first().map_or(0, Vec::len);
     if let Some(i) = x.iter().position(|r| r.len() != d) {
-        return Err(DataError(format!(
-            "row {} of x has {} values, row 1 has {d}",
-            i + 1,
-            x[i].len()
-        )));
+        return Err(DataError(format!("row {} of x has {} values, row 1 has {d}", i + 1, x[i].len())));
     }
     let x = Array2::from_shape_fn((x.len(), d), |(i, j)| x[i][j]);
     labelled(x, y.to_vec(), classes, "y")
 }
 
 /// Attach labels, deriving or checking the class count.
-fn labelled(
-    x: Array2<f64>,
-    y: Vec<usize>,
-    classes: Option<usize>,
-    what: &str,
-) -> Result<Dataset, DataError> {
+fn labelled(x: Array2<f64>, y: Vec<usize>, classes: Option<usize>, what: &str) -> Result<Dataset, DataError> {
     let largest = y.iter().copied().max().unwrap_or(0);
     let classes = match classes {
         Some(c) if largest >= c => {

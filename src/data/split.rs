@@ -66,13 +66,7 @@ pub fn split(
     } else {
         (vec![0.0; data.features()], vec![1.0; data.features()])
     };
-    Ok(Splits {
-        train,
-        val,
-        test,
-        mean,
-        scale,
-    })
+    Ok(Splits { train, val, test, mean, scale })
 }
 
 /// Rows of the validation and test splits, after checking the arguments.
@@ -97,9 +91,7 @@ fn fraction(what: &str, value: f64) -> Result<(), DataError> {
     if (0.0..=1.0).contains(&value) {
         Ok(())
     } else {
-        Err(DataError(format!(
-            "{what} = {value} is not between 0 and 1"
-        )))
+        Err(DataError(format!("{what} = {value} is not between 0 and 1")))
     }
 }
 
@@ -122,10 +114,7 @@ fn shuffled(n: usize, seed: u64) -> Vec<usize> {
 
 /// Per-feature mean and scale of the training rows (see [`split`]).
 fn fit(x: &Array2<f64>) -> (Vec<f64>, Vec<f64>) {
-    x.columns()
-        .into_iter()
-        .map(|c| column_fit(c.iter().copied()))
-        .unzip()
+    x.columns().into_iter().map(|c| column_fit(c.iter().copied())).unzip()
 }
 
 /// Mean and population standard deviation of one column; a constant column gets its value
@@ -138,17 +127,11 @@ fn column_fit(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
     if all.all(|v| v == first) {
         return (first, 1.0);
     }
-    let (count, sum) = values
-        .clone()
-        .fold((0.0, 0.0), |(c, s), v| (c + 1.0, s + v));
+    let (count, sum) = values.clone().fold((0.0, 0.0), |(c, s), v| (c + 1.0, s + v));
     let mean = sum / count;
     let var = values.map(|v| (v - mean).powi(2)).sum::<f64>() / count;
     let std = var.sqrt();
-    let scale = if std > 0.0 && std.is_finite() {
-        std
-    } else {
-        1.0
-    };
+    let scale = if std > 0.0 && std.is_finite() { std } else { 1.0 };
     (mean, scale)
 }
 
@@ -171,11 +154,7 @@ mod tests {
             1 => 3.0,
             _ => (i * i) as f64,
         });
-        Dataset {
-            x,
-            y: (0..n).map(|i| i % 2).collect(),
-            classes: 2,
-        }
+        Dataset { x, y: (0..n).map(|i| i % 2).collect(), classes: 2 }
     }
 
     fn ids(d: &Dataset) -> Vec<usize> {
@@ -187,15 +166,8 @@ mod tests {
         let s = split(data(10), 0.2, 0.3, Some(1), false).expect("splits");
         assert_eq!((s.val.rows(), s.test.rows(), s.train.rows()), (2, 3, 5));
         assert!([&s.train, &s.val, &s.test].iter().all(|d| d.classes == 2));
-        assert!(
-            [&s.train, &s.val, &s.test]
-                .iter()
-                .all(|d| d.y.len() == d.rows())
-        );
-        let mut all: Vec<usize> = [&s.val, &s.test, &s.train]
-            .iter()
-            .flat_map(|d| ids(d))
-            .collect();
+        assert!([&s.train, &s.val, &s.test].iter().all(|d| d.y.len() == d.rows()));
+        let mut all: Vec<usize> = [&s.val, &s.test, &s.train].iter().flat_map(|d| ids(d)).collect();
         all.sort_unstable();
         assert_eq!(all, (0..10).collect::<Vec<_>>());
     }
@@ -262,11 +234,7 @@ mod tests {
 
     #[test]
     fn small_known_values() {
-        let d = Dataset {
-            x: array![[1.0, 5.0], [3.0, 5.0]],
-            y: vec![0, 1],
-            classes: 2,
-        };
+        let d = Dataset { x: array![[1.0, 5.0], [3.0, 5.0]], y: vec![0, 1], classes: 2 };
         let s = split(d, 0.0, 0.0, None, true).expect("splits");
         assert_eq!(s.mean, vec![2.0, 5.0]);
         assert_eq!(s.scale, vec![1.0, 1.0]);
@@ -276,10 +244,7 @@ mod tests {
     #[test]
     fn no_training_row() {
         let e = split(data(10), 0.5, 0.5, Some(1), true).expect_err("no training");
-        assert_eq!(
-            e.0,
-            "validation = 0.5 and test = 0.5 leave no training row of 10"
-        );
+        assert_eq!(e.0, "validation = 0.5 and test = 0.5 leave no training row of 10");
         assert!(split(data(0), 0.0, 0.0, None, true).is_err());
         assert!(split(data(1), 0.0, 0.0, None, true).is_ok());
     }

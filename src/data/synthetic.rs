@@ -32,11 +32,7 @@ pub fn blobs(samples: usize, classes: usize, features: usize, noise: f64, seed: 
     let classes = classes.max(1);
     let mut rng = rng(seed);
     let centres: Vec<Vec<f64>> = (0..classes)
-        .map(|_| {
-            (0..features)
-                .map(|_| rng.random_range(-BLOB_BOX..BLOB_BOX))
-                .collect()
-        })
+        .map(|_| (0..features).map(|_| rng.random_range(-BLOB_BOX..BLOB_BOX)).collect())
         .collect();
     let mut x = Array2::zeros((samples, features));
     let mut y = Vec::with_capacity(samples);
@@ -92,11 +88,7 @@ pub fn moons(samples: usize, noise: f64, seed: u64) -> Dataset {
     points(samples, 2, |i| {
         let class = i % 2;
         let t: f64 = rng.random_range(0.0..=PI);
-        let p = if class == 0 {
-            [t.cos(), t.sin()]
-        } else {
-            [1.0 - t.cos(), 0.5 - t.sin()]
-        };
+        let p = if class == 0 { [t.cos(), t.sin()] } else { [1.0 - t.cos(), 0.5 - t.sin()] };
         (with_noise(p, noise, &mut rng), class)
     })
 }
@@ -136,11 +128,7 @@ fn with_noise(p: [f64; 2], noise: f64, rng: &mut Xoshiro256PlusPlus) -> [f64; 2]
 }
 
 /// Build a two-feature data set from a generator called for examples 0, 1, … in order.
-fn points(
-    samples: usize,
-    classes: usize,
-    mut example: impl FnMut(usize) -> ([f64; 2], usize),
-) -> Dataset {
+fn points(samples: usize, classes: usize, mut example: impl FnMut(usize) -> ([f64; 2], usize)) -> Dataset {
     let mut x = Array2::zeros((samples, 2));
     let mut y = Vec::with_capacity(samples);
     for (i, mut row) in x.rows_mut().into_iter().enumerate() {
@@ -215,10 +203,7 @@ mod tests {
             let c = counts(&d);
             let (lo, hi) = (c.iter().min(), c.iter().max());
             assert!(hi.zip(lo).is_some_and(|(h, l)| h - l <= 1), "{name}: {c:?}");
-            assert!(
-                d.y.iter().enumerate().all(|(i, &l)| l == i % classes),
-                "{name}"
-            );
+            assert!(d.y.iter().enumerate().all(|(i, &l)| l == i % classes), "{name}");
         }
     }
 
@@ -252,11 +237,7 @@ mod tests {
             assert!(if l == 0 { row[1] >= 0.0 } else { row[1] <= 0.5 });
         }
         let d = spiral(200, 3, 0.0, 5);
-        assert!(
-            d.x.rows()
-                .into_iter()
-                .all(|r| r[0].hypot(r[1]) <= 1.0 + 1e-12)
-        );
+        assert!(d.x.rows().into_iter().all(|r| r[0].hypot(r[1]) <= 1.0 + 1e-12));
     }
 
     #[test]

@@ -43,14 +43,7 @@ fn loss_reg(reg: &Reg) -> Reg {
 }
 
 /// Compare `grads` against central differences of the loss, element by element.
-pub fn check(
-    p: &Params,
-    x: ArrayView2<f64>,
-    y: &[usize],
-    masks: &Masks,
-    reg: &Reg,
-    grads: &Grads,
-) -> Report {
+pub fn check(p: &Params, x: ArrayView2<f64>, y: &[usize], masks: &Masks, reg: &Reg, grads: &Grads) -> Report {
     let (d, m, k) = (p.inputs(), p.hidden(), p.classes());
     let mut ws = Workspace::new(x.nrows(), d, m, k);
     let reg = loss_reg(reg);

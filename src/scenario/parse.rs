@@ -15,24 +15,31 @@ use toml::de::{DeString, DeTable};
 use super::read::{self, Bound, Defect, Value};
 use super::suggest;
 use super::{
-    DataSpec, DropoutMode, DropoutSpec, Init, InitSpec, L1Mode, Pos, RegSpec, Scenario,
-    ScenarioError, Source, TrainSpec, pos_of,
+    DataSpec, DropoutMode, DropoutSpec, Init, InitSpec, L1Mode, Pos, RegSpec, Scenario, ScenarioError,
+    Source, TrainSpec, pos_of,
 };
 
-const TOP_KEYS: &[&str] =
-    &["name", "about", "data", "network", "init", "train", "regularization", "dropout"];
+const TOP_KEYS: &[&str] = &["name", "about", "data", "network", "init", "train", "regularization", "dropout"];
 const DATA_KEYS: &[&str] = &[
-    "source", "samples", "classes", "features", "noise", "path", "x", "y", "validation", "test",
-    "standardize", "seed",
+    "source",
+    "samples",
+    "classes",
+    "features",
+    "noise",
+    "path",
+    "x",
+    "y",
+    "validation",
+    "test",
+    "standardize",
+    "seed",
 ];
 const NETWORK_KEYS: &[&str] = &["hidden"];
 const INIT_KEYS: &[&str] = &["seed", "W1", "W2", "b1", "b2"];
-const TRAIN_KEYS: &[&str] =
-    &["learning_rate", "batch_size", "steps", "shuffle", "seed", "log_every"];
+const TRAIN_KEYS: &[&str] = &["learning_rate", "batch_size", "steps", "shuffle", "seed", "log_every"];
 const REG_KEYS: &[&str] = &["l2", "l1", "l1_mode"];
 const WEIGHT_KEYS: &[&str] = &["W1", "W2"];
-const DROPOUT_KEYS: &[&str] =
-    &["keep_input", "keep_hidden", "mode", "input_mask", "hidden_mask", "seed"];
+const DROPOUT_KEYS: &[&str] = &["keep_input", "keep_hidden", "mode", "input_mask", "hidden_mask", "seed"];
 
 /// Every section with its keys, for "did you mean" across sections.
 const SECTIONS: &[(&str, &[&str])] = &[
@@ -57,12 +64,7 @@ pub fn parse(file: &str, src: &str, base: &Path, stem: &str) -> Result<Scenario,
 }
 
 /// [`parse`] raw bytes, which must be UTF-8; the error points at the first bad byte.
-pub fn parse_bytes(
-    file: &str,
-    bytes: &[u8],
-    base: &Path,
-    stem: &str,
-) -> Result<Scenario, ScenarioError> {
+pub fn parse_bytes(file: &str, bytes: &[u8], base: &Path, stem: &str) -> Result<Scenario, ScenarioError> {
     match std::str::from_utf8(bytes) {
         Ok(src) => parse(file, src, base, stem),
         Err(e) => {
@@ -385,10 +387,8 @@ fn check_size(cx: &mut Ctx, keys: &SourceKeys, samples: usize, features: usize) 
     }
     let key = if keys.given.contains_key("samples") { "samples" } else { "features" };
     let span = keys.given.get(key).map(|v| v.span()).unwrap_or_default();
-    let reason = format!(
-        "samples × features = {:e} is above the limit of {:e}",
-        total as f64, MAX_VALUES as f64
-    );
+    let reason =
+        format!("samples × features = {:e} is above the limit of {:e}", total as f64, MAX_VALUES as f64);
     cx.report(&format!("data.{key}"), Defect::new(span, reason));
     None
 }
@@ -651,7 +651,6 @@ fn unknown_param(kind: InitKind, key: &str, k: &Spanned<DeString>) -> Defect {
     };
     Defect::new(k.span(), format!("unknown key {key:?}{hint}"))
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -23,14 +23,13 @@ pub(super) fn closest<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<(f64, &'c str)> {
-    candidates
-        .into_iter()
-        .map(|c| (similarity(word, c), c))
-        .filter(|(score, _)| *score >= THRESHOLD)
-        .fold(None, |best, (score, c)| match best {
+    candidates.into_iter().map(|c| (similarity(word, c), c)).filter(|(score, _)| *score >= THRESHOLD).fold(
+        None,
+        |best, (score, c)| match best {
             Some((top, _)) if top >= score => best,
             _ => Some((score, c)),
-        })
+        },
+    )
 }
 
 /// ` (did you mean "x"?)`, or nothing.

@@ -39,16 +39,42 @@ pub struct DataSpec {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {
-    Blobs { samples: usize, classes: usize, features: usize, noise: f64 },
-    Xor { samples: usize, noise: f64 },
-    Circles { samples: usize, noise: f64 },
-    Moons { samples: usize, noise: f64 },
-    Spiral { samples: usize, classes: usize, noise: f64 },
+    Blobs {
+        samples: usize,
+        classes: usize,
+        features: usize,
+        noise: f64,
+    },
+    Xor {
+        samples: usize,
+        noise: f64,
+    },
+    Circles {
+        samples: usize,
+        noise: f64,
+    },
+    Moons {
+        samples: usize,
+        noise: f64,
+    },
+    Spiral {
+        samples: usize,
+        classes: usize,
+        noise: f64,
+    },
     Digits,
     Iris,
     /// `path` is resolved against the scenario file's folder; `shown` is the path as written.
-    Csv { path: PathBuf, shown: String, classes: Option<usize> },
-    Inline { x: Vec<Vec<f64>>, y: Vec<usize>, classes: Option<usize> },
+    Csv {
+        path: PathBuf,
+        shown: String,
+        classes: Option<usize>,
+    },
+    Inline {
+        x: Vec<Vec<f64>>,
+        y: Vec<usize>,
+        classes: Option<usize>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -62,7 +88,10 @@ pub enum Init {
     Xavier,
     He,
     /// Row-major values with the shape they were written in (`[rows, cols]` or `[len]`).
-    Values { values: Vec<f64>, shape: Vec<usize> },
+    Values {
+        values: Vec<f64>,
+        shape: Vec<usize>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

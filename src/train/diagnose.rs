@@ -34,14 +34,13 @@ pub fn duplicate_groups(p: &Params) -> Vec<Vec<usize>> {
     let key = |v: f64| if v == 0.0 { 0u64 } else { v.to_bits() };
     let mut groups: BTreeMap<Vec<u64>, Vec<usize>> = BTreeMap::new();
     for j in 0..p.hidden() {
-        let unit: Vec<u64> = p
-            .w1
-            .row(j)
-            .iter()
-            .chain(std::iter::once(&p.b1[j]))
-            .chain(p.w2.column(j).iter())
-            .map(|&v| key(v))
-            .collect();
+        let unit: Vec<u64> =
+            p.w1.row(j)
+                .iter()
+                .chain(std::iter::once(&p.b1[j]))
+                .chain(p.w2.column(j).iter())
+                .map(|&v| key(v))
+                .collect();
         groups.entry(unit).or_default().push(j);
     }
     let mut out: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() >= 2).collect();

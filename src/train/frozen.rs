@@ -39,9 +39,7 @@ impl Factors<'_> {
     fn candidates(t: Tensor) -> &'static [&'static str] {
         match t {
             Tensor::W2 => &["h_zero", "dropped", "error_zero", "l1_threshold", "underflow"],
-            Tensor::W1 => {
-                &["w2_zero", "relu_dead", "dropped", "error_zero", "l1_threshold", "underflow"]
-            }
+            Tensor::W1 => &["w2_zero", "relu_dead", "dropped", "error_zero", "l1_threshold", "underflow"],
             Tensor::B1 => &["w2_zero", "relu_dead", "dropped", "error_zero", "underflow"],
             Tensor::B2 => &["error_zero", "underflow"],
         }
@@ -177,12 +175,11 @@ impl Factors<'_> {
         let none_moves = w.iter().zip(g).all(|(&w, &g)| w - self.lr * g == w);
         (largest > 0.0 && none_moves).then(|| {
             let name = t.name();
-            let mut text =
-                format!("the update lr·∇{name} (largest {largest:.3e}) is below the float resolution of {name}");
+            let mut text = format!(
+                "the update lr·∇{name} (largest {largest:.3e}) is below the float resolution of {name}"
+            );
             if matches!(t, Tensor::W1 | Tensor::B1) && self.w2_rows_equal() {
-                text.push_str(
-                    "; ∇ is rounding error: every row of W2 is the same, so (ŷ−y)ᵀW2 cancels",
-                );
+                text.push_str("; ∇ is rounding error: every row of W2 is the same, so (ŷ−y)ᵀW2 cancels");
             }
             text
         })

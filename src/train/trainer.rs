@@ -189,8 +189,15 @@ impl Trainer {
                 None
             };
         }
-        self.last_update =
-            sgd::apply(&mut self.params, &self.grads, lr, &self.reg, &self.masks, &mut self.changes, self.step);
+        self.last_update = sgd::apply(
+            &mut self.params,
+            &self.grads,
+            lr,
+            &self.reg,
+            &self.masks,
+            &mut self.changes,
+            self.step,
+        );
         for t in Tensor::ALL {
             if !self.changes.is_frozen(t) {
                 self.why[t as usize] = None;
