@@ -42,6 +42,10 @@ pub struct Cli {
     /// Use seed S for data, initialization, batches and dropout
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
+
+    /// Open the UI paused at step 0
+    #[arg(long)]
+    pub paused: bool,
 }
 
 /// What to do, once the flags are known to make sense together.
@@ -89,6 +93,9 @@ impl Cli {
         let need_scenario = self.check || self.inspect || self.headless;
         if need_scenario && self.scenarios.is_empty() {
             return bad("no scenario given (a file, or a bundled name: see nnviz --list)");
+        }
+        if self.paused && (self.check || self.inspect || self.headless || self.list) {
+            return bad("--paused goes with the terminal UI only");
         }
         if self.steps.is_some() && (self.check || self.inspect) {
             return bad("--steps goes with a training run, not with --check or --inspect");

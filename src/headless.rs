@@ -7,7 +7,6 @@ use serde::Serialize;
 use crate::json::{Num, PerMatrix, PerTensor, Tensors, matrix, opt};
 use crate::load::Loaded;
 use crate::nn::Tensor;
-use crate::train::diagnose::{duplicate_groups, zero_fractions};
 use crate::train::{Metrics, Trainer};
 
 #[derive(Serialize)]
@@ -74,8 +73,8 @@ fn metrics_line<'a>(name: &'a str, file: &'a str, m: &Metrics) -> MetricsLine<'a
 
 fn summary<'a>(name: &'a str, file: &'a str, t: &mut Trainer, last: &Metrics) -> Summary<'a> {
     let test = t.test_eval();
-    let dead = t.dead_units().len();
-    let p = &t.params;
+    let diag = t.diagnose();
+    let layer = |x: Tensor| if x == Tensor::W1 { 0 } else { 1 };
     Summary {
         event: "summary",
         scenario: name,
@@ -98,11 +97,11 @@ fn summary<'a>(name: &'a str, file: &'a str, t: &mut Trainer, last: &Metrics) ->
                 why: why.map(|w| w.text.clone()),
             }
         }),
-        dead_hidden_units: dead,
-        duplicate_unit_groups: duplicate_groups(p),
-        zero_fraction: PerMatrix::from_fn(|x| Num(zero_fractions(p, x).0)),
-        near_zero_fraction: PerMatrix::from_fn(|x| Num(zero_fractions(p, x).1)),
-        weight_norm: PerMatrix::from_fn(|x| Num(p.norm(x))),
+        dead_hidden_units: diag.dead.len(),
+        duplicate_unit_groups: diag.duplicates,
+        zero_fraction: PerMatrix::from_fn(|x| Num(diag.zero_fraction[layer(x)])),
+        near_zero_fraction: PerMatrix::from_fn(|x| Num(diag.near_zero_fraction[layer(x)])),
+        weight_norm: PerMatrix::from_fn(|x| Num(diag.norm[layer(x)])),
     }
 }
 

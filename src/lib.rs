@@ -5,6 +5,7 @@
 // `deny`, not `forbid`: ndarray's `s!` macro expands to `#[allow(unsafe_code)]`.
 #![deny(unsafe_code)]
 
+pub mod app;
 pub mod bundled;
 pub mod cli;
 pub mod data;
@@ -12,5 +13,8 @@ pub mod headless;
 pub mod json;
 pub mod load;
 pub mod nn;
+pub mod runner;
 pub mod scenario;
 pub mod train;
+pub mod theme;
+pub mod ui;

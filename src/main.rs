@@ -4,6 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
+use nnviz::app::App;
 use nnviz::cli::{Cli, Mode};
 use nnviz::load::{self, Loaded};
 use nnviz::scenario::ScenarioError;
@@ -63,10 +64,35 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Mode::Headless => headless_runs(cli),
-        Mode::Ui => Err(Failure::Usage(ScenarioError::cli(
-            "the terminal UI is not available yet; run with --headless",
-        ))),
+        Mode::Ui => ui(cli),
     }
+}
+
+fn ui(cli: &Cli) -> Result<ExitCode, Failure> {
+    if cli.scenarios.len() > 1 {
+        return Err(Failure::Usage(ScenarioError::cli(
+            "the terminal UI shows one scenario at a time (use --headless for several)",
+        )));
+    }
+    // Every scenario error is reported before the screen opens.
+    let runs = load_all(cli)?;
+    if !io::stdout().is_terminal() {
+        return Err(Failure::Usage(ScenarioError::cli(
+            "stdout is not a terminal: the UI needs one (use --headless for JSON Lines)",
+        )));
+    }
+    let mut app = App::new(nnviz::theme::detect());
+    app.steps_override = cli.steps;
+    app.seed_override = cli.seed;
+    app.paused = cli.paused;
+    app.fresh = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64);
+    if let Some(loaded) = runs.into_iter().next() {
+        app.open(loaded);
+    }
+    nnviz::runner::run(app).map_err(|e| Failure::Io(format!("terminal: {e}")))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn load_all(cli: &Cli) -> Result<Vec<Loaded>, Failure> {

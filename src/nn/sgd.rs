@@ -7,7 +7,8 @@ use crate::scenario::L1Mode;
 /// Which elements of each tensor have changed value since step 0.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChangeLog {
-    changed: [Vec<bool>; 4],
+    /// Row-major per tensor: true while the element has never changed.
+    unchanged_flags: [Vec<bool>; 4],
     unchanged: [usize; 4],
     first_change: [Option<u64>; 4],
 }
@@ -16,7 +17,7 @@ impl ChangeLog {
     pub fn new(p: &Params) -> Self {
         let len = |t: Tensor| p.get(t).len();
         ChangeLog {
-            changed: Tensor::ALL.map(|t| vec![false; len(t)]),
+            unchanged_flags: Tensor::ALL.map(|t| vec![true; len(t)]),
             unchanged: Tensor::ALL.map(len),
             first_change: [None; 4],
         }
@@ -26,7 +27,7 @@ impl ChangeLog {
         self.unchanged[t as usize]
     }
     pub fn total(&self, t: Tensor) -> usize {
-        self.changed[t as usize].len()
+        self.unchanged_flags[t as usize].len()
     }
     /// The first step (counted from 1) whose update changed any element.
     pub fn first_change_step(&self, t: Tensor) -> Option<u64> {
@@ -36,7 +37,12 @@ impl ChangeLog {
         self.unchanged(t) == self.total(t)
     }
     pub fn ever_changed(&self, t: Tensor, index: usize) -> bool {
-        self.changed[t as usize][index]
+        !self.unchanged_flags[t as usize][index]
+    }
+
+    /// Row-major flags, true where the element never changed (the UI's mask view).
+    pub fn unchanged_flags(&self, t: Tensor) -> &[bool] {
+        &self.unchanged_flags[t as usize]
     }
 }
 
@@ -93,7 +99,7 @@ pub fn apply(
             Tensor::B2 => true,
         };
         let ti = t as usize;
-        let changed = &mut log.changed[ti];
+        let unchanged = &mut log.unchanged_flags[ti];
         let (mut delta_sq, mut before_sq, mut newly) = (0.0, 0.0, 0usize);
         for (idx, (w, &g)) in p.get_mut(t).iter_mut().zip(grads.get(t)).enumerate() {
             let old = *w;
@@ -105,8 +111,8 @@ pub fn apply(
             *w = new;
             if new != old {
                 delta_sq += (new - old) * (new - old);
-                if !changed[idx] {
-                    changed[idx] = true;
+                if unchanged[idx] {
+                    unchanged[idx] = false;
                     newly += 1;
                 }
             }

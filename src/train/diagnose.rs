@@ -7,6 +7,31 @@ use ndarray::{ArrayView2, s};
 use crate::nn::model::{Masks, Workspace, forward};
 use crate::nn::{Params, Tensor};
 
+/// What the parameters look like at one step.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Diagnosis {
+    /// Hidden units with z1 ≤ 0 on every training example.
+    pub dead: Vec<usize>,
+    pub duplicates: Vec<Vec<usize>>,
+    /// Per weight matrix (`[W1, W2]`): exact zeros, |w| < 1e-3, and ‖W‖.
+    pub zero_fraction: [f64; 2],
+    pub near_zero_fraction: [f64; 2],
+    pub norm: [f64; 2],
+}
+
+impl Diagnosis {
+    pub fn new(p: &Params, dead: Vec<usize>) -> Self {
+        let w = [Tensor::W1, Tensor::W2];
+        Diagnosis {
+            dead,
+            duplicates: duplicate_groups(p),
+            zero_fraction: w.map(|t| zero_fractions(p, t).0),
+            near_zero_fraction: w.map(|t| zero_fractions(p, t).1),
+            norm: w.map(|t| p.norm(t)),
+        }
+    }
+}
+
 /// Hidden units with z1 ≤ 0 on every row of `x`, without dropout. The workspace is
 /// scratch for the forward pass, in chunks of its capacity.
 pub fn dead_units(p: &Params, x: ArrayView2<f64>, ws: &mut Workspace) -> Vec<usize> {

@@ -2,6 +2,7 @@
 
 pub mod diagnose;
 pub mod frozen;
+pub mod history;
 pub mod trainer;
 
 pub use trainer::{Eval, Inspection, Metrics, Trainer};

@@ -4,7 +4,7 @@ use ndarray::{Array2, s};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 
-use super::diagnose;
+use super::diagnose::{self, Diagnosis};
 use super::frozen::{Factors, Why};
 use crate::data::Splits;
 use crate::nn::dropout::Dropout;
@@ -29,6 +29,8 @@ pub struct Trainer {
     pub step: u64,
     pub epoch: u64,
     pub changes: ChangeLog,
+    /// The parameters before the last step (equal to `params` at step 0).
+    pub prev: Params,
     pub last_update: Update,
     pub last_batch_loss: Option<f64>,
     /// Why each tensor is frozen, while it is and once a step has been computed.
@@ -93,6 +95,7 @@ impl Trainer {
         let shuffle = scenario.train.shuffle.then(|| Xoshiro256PlusPlus::seed_from_u64(scenario.train.seed));
         Trainer {
             changes: ChangeLog::new(&params),
+            prev: params.clone(),
             grads: Grads::zeros(d, m, k),
             data_grads: Grads::zeros(d, m, k),
             params,
@@ -189,6 +192,9 @@ impl Trainer {
                 None
             };
         }
+        for t in Tensor::ALL {
+            self.prev.get_mut(t).copy_from_slice(self.params.get(t));
+        }
         self.last_update = sgd::apply(
             &mut self.params,
             &self.grads,
@@ -240,9 +246,10 @@ impl Trainer {
         }
     }
 
-    /// Hidden units dead on the whole training split.
-    pub fn dead_units(&mut self) -> Vec<usize> {
-        diagnose::dead_units(&self.params, self.data.train.x.view(), &mut self.eval_ws)
+    /// Dead units, duplicates, zeros and norms of the current parameters.
+    pub fn diagnose(&mut self) -> Diagnosis {
+        let dead = diagnose::dead_units(&self.params, self.data.train.x.view(), &mut self.eval_ws);
+        Diagnosis::new(&self.params, dead)
     }
 
     /// Step 0's forward and backward pass on the batch and masks step 1 will use;

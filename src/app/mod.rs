@@ -1,0 +1,9 @@
+//! UI state and logic, no drawing: [`state::App`] takes [`action::Action`]s from the
+//! [`keymap`] and trains between frames.
+
+pub mod action;
+pub mod keymap;
+pub mod state;
+
+pub use action::Action;
+pub use state::{App, Budget, Run, Screen};

@@ -1,0 +1,465 @@
+//! UI state and logic, no drawing: keys in, state out. The clock stays outside: the
+//! runner tells the app how much time passed and how long it may train.
+
+use std::path::{Path, PathBuf};
+
+use super::action::Action;
+use crate::bundled;
+use crate::load::{self, Loaded};
+use crate::nn::Tensor;
+use crate::scenario;
+use crate::theme::{ColorMode, Palette};
+use crate::train::diagnose::Diagnosis;
+use crate::train::history::History;
+use crate::train::{Metrics, Trainer};
+
+/// Training speeds in steps per second; `None` is as fast as possible.
+pub const SPEEDS: &[Option<u32>] = &[
+    Some(1),
+    Some(2),
+    Some(5),
+    Some(10),
+    Some(20),
+    Some(50),
+    Some(100),
+    Some(200),
+    Some(500),
+    Some(1000),
+    Some(2000),
+    Some(5000),
+    None,
+];
+
+/// Points of loss history kept per run.
+const HISTORY_POINTS: usize = 2000;
+
+/// One scenario being trained, with what the screen shows of it.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub loaded: Loaded,
+    pub trainer: Trainer,
+    pub history: History,
+    pub metrics: Metrics,
+    pub diagnosis: Diagnosis,
+    /// Training pauses here (status done) until resumed; `None` once resumed past it.
+    pub stop_at: Option<u64>,
+}
+
+impl Run {
+    pub fn new(loaded: Loaded, stop_at: u64) -> Self {
+        let mut trainer = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
+        let metrics = trainer.metrics();
+        let diagnosis = trainer.diagnose();
+        let mut history = History::new(HISTORY_POINTS, loaded.scenario.train.log_every);
+        history.push((&metrics).into());
+        Run { loaded, trainer, history, metrics, diagnosis, stop_at: Some(stop_at) }
+    }
+
+    pub fn done(&self) -> bool {
+        self.trainer.diverged.is_some() || self.stop_at.is_some_and(|s| self.trainer.step >= s)
+    }
+
+    /// One SGD step; metrics and diagnosis are refreshed at the logging interval.
+    pub fn step(&mut self) {
+        if self.done() {
+            return;
+        }
+        self.trainer.step();
+        let s = self.trainer.step;
+        if self.history.due(s) || self.done() {
+            self.refresh();
+        }
+    }
+
+    /// Recompute metrics and diagnosis now (also after a manual step).
+    pub fn refresh(&mut self) {
+        self.metrics = self.trainer.metrics();
+        self.diagnosis = self.trainer.diagnose();
+        self.history.push((&self.metrics).into());
+    }
+
+    /// The displayed matrix of a tensor: biases as one column, beside their matrix.
+    pub fn shape(&self, t: Tensor) -> (usize, usize) {
+        let p = &self.trainer.params;
+        match t {
+            Tensor::W1 => p.w1.dim(),
+            Tensor::W2 => p.w2.dim(),
+            Tensor::B1 => (p.b1.len(), 1),
+            Tensor::B2 => (p.b2.len(), 1),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    /// The bundled scenarios, to pick one (nnviz with no argument).
+    Menu { selected: usize },
+    Single,
+}
+
+/// Per-heatmap view settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct View {
+    pub focus: Tensor,
+    pub cursor: [(usize, usize); 4],
+    pub zoom: [u32; 4],
+    /// In narrow terminals: show gradients instead of weights.
+    pub show_grads: bool,
+    pub shared_scale: bool,
+    pub mask: bool,
+}
+
+impl Default for View {
+    fn default() -> Self {
+        View {
+            focus: Tensor::W1,
+            cursor: [(0, 0); 4],
+            zoom: [0; 4],
+            show_grads: false,
+            shared_scale: false,
+            mask: false,
+        }
+    }
+}
+
+pub struct App {
+    pub screen: Screen,
+    pub run: Option<Run>,
+    pub paused: bool,
+    pub speed: usize,
+    pub view: View,
+    pub help: bool,
+    pub info: bool,
+    pub message: Option<String>,
+    pub quit: bool,
+    /// Steps per second actually trained, measured by the runner.
+    pub measured_rate: f64,
+    pub colors: ColorMode,
+    /// `--steps` and `--seed` from the command line, for runs started from the menu.
+    pub steps_override: Option<u64>,
+    pub seed_override: Option<u64>,
+    /// Source of fresh seeds for `R` (seeded by the runner; fixed in tests).
+    pub fresh: u64,
+    pub palette: Palette,
+    /// The bundled scenarios' names and about lines, for the menu.
+    pub menu: Vec<(String, String)>,
+    /// Fractional steps owed at a finite speed.
+    credit: f64,
+}
+
+/// What to train next: the runner decides how much time that may take.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Budget {
+    Nothing,
+    /// A number of steps (finite speed).
+    Steps(u64),
+    /// As many as fit in the time slice.
+    AsManyAsFit,
+}
+
+impl App {
+    pub fn new(colors: ColorMode) -> Self {
+        App {
+            screen: Screen::Menu { selected: 0 },
+            run: None,
+            paused: false,
+            speed: SPEEDS.len() - 4,
+            view: View::default(),
+            help: false,
+            info: false,
+            message: None,
+            quit: false,
+            measured_rate: 0.0,
+            colors,
+            steps_override: None,
+            seed_override: None,
+            fresh: 0x9E37_79B9,
+            palette: Palette::new(colors),
+            menu: bundled::BUNDLED.iter().map(|(name, text)| (name.to_string(), about(name, text))).collect(),
+            credit: 0.0,
+        }
+    }
+
+    /// Open a loaded scenario in the single view.
+    pub fn open(&mut self, loaded: Loaded) {
+        let stop = self.steps_override.unwrap_or(loaded.scenario.train.steps);
+        self.run = Some(Run::new(loaded, stop));
+        self.screen = Screen::Single;
+        self.view = View::default();
+        self.credit = 0.0;
+    }
+
+    pub fn speed_label(&self) -> String {
+        match SPEEDS[self.speed] {
+            Some(n) => format!("{n} steps/s"),
+            None => "max speed".to_string(),
+        }
+    }
+
+    pub fn status(&self) -> String {
+        let Some(run) = &self.run else { return String::new() };
+        if let Some(s) = run.trainer.diverged {
+            format!("diverged at step {s}")
+        } else if run.done() {
+            "done".to_string()
+        } else if self.paused {
+            "paused".to_string()
+        } else {
+            "running".to_string()
+        }
+    }
+
+    /// How much to train given the time since the last call.
+    pub fn budget(&mut self, elapsed_secs: f64) -> Budget {
+        let Some(run) = &self.run else { return Budget::Nothing };
+        if self.paused || run.done() || self.help || self.screen != Screen::Single {
+            self.credit = 0.0;
+            return Budget::Nothing;
+        }
+        match SPEEDS[self.speed] {
+            None => Budget::AsManyAsFit,
+            Some(rate) => {
+                // At most a tenth of a second is caught up at once, so a stall
+                // does not turn into a burst.
+                self.credit = (self.credit + elapsed_secs * f64::from(rate)).min(f64::from(rate) / 10.0 + 1.0);
+                let steps = self.credit.floor();
+                self.credit -= steps;
+                if steps >= 1.0 { Budget::Steps(steps as u64) } else { Budget::Nothing }
+            }
+        }
+    }
+
+    /// Train up to `n` steps, stopping early when the run is done. Returns steps taken.
+    pub fn train(&mut self, n: u64) -> u64 {
+        let Some(run) = &mut self.run else { return 0 };
+        let start = run.trainer.step;
+        for _ in 0..n {
+            if run.done() {
+                break;
+            }
+            run.step();
+        }
+        run.trainer.step - start
+    }
+
+    pub fn handle(&mut self, action: Action) {
+        self.message = None;
+        if let Screen::Menu { selected } = self.screen {
+            self.handle_menu(action, selected);
+            return;
+        }
+        if self.help {
+            if matches!(action, Action::Help | Action::Back) {
+                self.help = false;
+            } else if action == Action::Quit {
+                self.quit = true;
+            }
+            return;
+        }
+        match action {
+            Action::TogglePause => self.toggle_pause(),
+            Action::Step => self.step_once(),
+            Action::Faster => self.speed = (self.speed + 1).min(SPEEDS.len() - 1),
+            Action::Slower => self.speed = self.speed.saturating_sub(1),
+            Action::Restart => self.restart(None),
+            Action::RestartFresh => {
+                self.fresh = splitmix(self.fresh);
+                self.restart(Some(self.fresh % 1_000_000));
+            }
+            Action::Save => self.save_here(),
+            Action::FocusNext => self.view.focus = cycle(self.view.focus, 1),
+            Action::FocusPrev => self.view.focus = cycle(self.view.focus, 3),
+            Action::Up => self.move_cursor(-1, 0),
+            Action::Down => self.move_cursor(1, 0),
+            Action::Left => self.move_cursor(0, -1),
+            Action::Right => self.move_cursor(0, 1),
+            Action::ToggleGrads => self.view.show_grads = !self.view.show_grads,
+            Action::ZoomIn => {
+                let z = &mut self.view.zoom[self.view.focus as usize];
+                *z = (*z + 1).min(12);
+            }
+            Action::ZoomOut => {
+                let z = &mut self.view.zoom[self.view.focus as usize];
+                *z = z.saturating_sub(1);
+            }
+            Action::ToggleSharedScale => self.view.shared_scale = !self.view.shared_scale,
+            Action::ToggleMask => self.view.mask = !self.view.mask,
+            Action::ToggleInfo => self.info = !self.info,
+            Action::Help => self.help = true,
+            Action::Back => {
+                if self.info {
+                    self.info = false;
+                } else {
+                    self.quit = true;
+                }
+            }
+            Action::Enter => {}
+            Action::Quit => self.quit = true,
+        }
+    }
+
+    fn handle_menu(&mut self, action: Action, selected: usize) {
+        let n = self.menu.len().max(1);
+        match action {
+            Action::Up => self.screen = Screen::Menu { selected: (selected + n - 1) % n },
+            Action::Down => self.screen = Screen::Menu { selected: (selected + 1) % n },
+            Action::Enter => {
+                let (name, _) = bundled::BUNDLED[selected];
+                match load::load(name, self.seed_override) {
+                    Ok(loaded) => self.open(loaded),
+                    Err(e) => self.message = Some(e.to_string()),
+                }
+            }
+            Action::Help => self.help = !self.help,
+            Action::Quit | Action::Back => self.quit = true,
+            _ => {}
+        }
+    }
+
+    fn toggle_pause(&mut self) {
+        let Some(run) = &mut self.run else { return };
+        if run.done() && run.trainer.diverged.is_none() {
+            // Resume past train.steps.
+            run.stop_at = None;
+            self.paused = false;
+        } else {
+            self.paused = !self.paused;
+        }
+    }
+
+    fn step_once(&mut self) {
+        if !self.paused {
+            self.message = Some(format!("pause first ({}), then n steps once", super::keymap::label_of(Action::TogglePause)));
+            return;
+        }
+        if let Some(run) = &mut self.run {
+            if run.done() && run.trainer.diverged.is_none() {
+                run.stop_at = None;
+            }
+            run.step();
+            // A single step always shows its effect at once.
+            run.refresh();
+        }
+    }
+
+    fn restart(&mut self, seed: Option<u64>) {
+        let Some(run) = &self.run else { return };
+        let mut loaded = run.loaded.clone();
+        if let Some(s) = seed {
+            loaded.scenario.init.seed = s;
+            loaded.scenario.train.seed = s;
+            loaded.scenario.dropout.seed = s;
+        }
+        let stop = self.steps_override.unwrap_or(loaded.scenario.train.steps);
+        let view = self.view.clone();
+        self.run = Some(Run::new(loaded, stop));
+        self.view = view;
+        self.credit = 0.0;
+        self.message = Some(match seed {
+            Some(s) => format!("restarted with fresh seed {s} (init, batches, dropout; same data)"),
+            None => "restarted from step 0 with the same seeds".to_string(),
+        });
+    }
+
+    fn move_cursor(&mut self, dr: isize, dc: isize) {
+        let Some(run) = &self.run else { return };
+        let t = self.view.focus;
+        let (rows, cols) = run.shape(t);
+        let (r, c) = self.view.cursor[t as usize];
+        let clamp = |v: usize, d: isize, n: usize| v.saturating_add_signed(d).min(n.saturating_sub(1));
+        self.view.cursor[t as usize] = (clamp(r, dr, rows), clamp(c, dc, cols));
+    }
+
+    /// Put the cursor on an element (mouse click).
+    pub fn select(&mut self, t: Tensor, element: (usize, usize)) {
+        self.view.focus = t;
+        self.view.cursor[t as usize] = element;
+    }
+
+    fn save_here(&mut self) {
+        let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        self.message = Some(match self.save(&dir) {
+            Ok((json, csv)) => format!("saved {} and {}", json.display(), csv.display()),
+            Err(e) => format!("could not save: {e}"),
+        });
+    }
+
+    /// Write the `--dump` JSON of the current state and the metric history as CSV into
+    /// `dir`, each atomically. Returns the two paths.
+    pub fn save(&self, dir: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
+        let run = self.run.as_ref().ok_or_else(|| std::io::Error::other("no run"))?;
+        let base = format!("{}-step{}", slug(&run.loaded.scenario.name), run.trainer.step);
+        let json = dir.join(format!("{base}.json"));
+        let csv = dir.join(format!("{base}.csv"));
+        let dump = crate::headless::dump(&run.loaded, &run.trainer);
+        let text = serde_json::to_string(&dump).map_err(std::io::Error::other)? + "\n";
+        write_atomic(&json, text.as_bytes())?;
+        write_atomic(&csv, history_csv(run).as_bytes())?;
+        Ok((json, csv))
+    }
+}
+
+/// A bundled scenario's about text on one line (they are all valid: tested).
+fn about(name: &str, text: &str) -> String {
+    scenario::parse(name, text, Path::new(""), name)
+        .map(|s| s.about.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// The metric history as CSV, with a comment line that says how it was kept.
+pub fn history_csv(run: &Run) -> String {
+    let h = &run.history;
+    let mut out = format!(
+        "# nnviz history of {}: a point every {} steps{}\n",
+        run.loaded.scenario.name,
+        h.every(),
+        if h.downsampled() { " (downsampled: older points were thinned to keep memory flat)" } else { "" }
+    );
+    out.push_str("step,train_loss,val_loss,train_acc,val_acc\n");
+    let cell = |v: Option<f64>| v.filter(|x| x.is_finite()).map_or(String::new(), |x| x.to_string());
+    for p in h.points() {
+        out.push_str(&format!(
+            "{},{},{},{},{}\n",
+            p.step,
+            cell(p.train_loss),
+            cell(p.val_loss),
+            cell(p.train_acc),
+            cell(p.val_acc)
+        ));
+    }
+    out
+}
+
+/// Temporary file in the same folder, then rename: a reader never sees half a file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Lowercase letters, digits and single dashes.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() { "run".to_string() } else { out }
+}
+
+fn cycle(t: Tensor, by: usize) -> Tensor {
+    Tensor::ALL[(t as usize + by) % 4]
+}
+
+/// One step of SplitMix64: fresh seeds that differ from run to run of `R`.
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}

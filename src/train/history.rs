@@ -1,0 +1,119 @@
+//! Metric history with bounded memory: when full, every other point is dropped and
+//! points are recorded half as often from then on, so hours of training keep memory flat.
+
+use super::Metrics;
+
+/// One logged point.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    pub step: u64,
+    pub train_loss: Option<f64>,
+    pub val_loss: Option<f64>,
+    pub train_acc: Option<f64>,
+    pub val_acc: Option<f64>,
+}
+
+impl From<&Metrics> for Point {
+    fn from(m: &Metrics) -> Self {
+        Point {
+            step: m.step,
+            train_loss: m.train.map(|e| e.loss),
+            val_loss: m.val.map(|e| e.loss),
+            train_acc: m.train.map(|e| e.acc),
+            val_acc: m.val.map(|e| e.acc),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct History {
+    points: Vec<Point>,
+    capacity: usize,
+    /// Record every `every` steps: the scenario's log_every, doubled at each thinning.
+    every: u64,
+    log_every: u64,
+}
+
+impl History {
+    /// `capacity` ≥ 4 points; `every` is the scenario's `log_every`.
+    pub fn new(capacity: usize, every: u64) -> Self {
+        let every = every.max(1);
+        History { points: Vec::with_capacity(capacity), capacity: capacity.max(4), every, log_every: every }
+    }
+
+    /// Whether a point is due at `step` (step 0 always is).
+    pub fn due(&self, step: u64) -> bool {
+        step.is_multiple_of(self.every)
+    }
+
+    /// The current recording interval in steps.
+    pub fn every(&self) -> u64 {
+        self.every
+    }
+
+    /// Whether old points were dropped to stay within the capacity.
+    pub fn downsampled(&self) -> bool {
+        self.every > self.log_every
+    }
+
+    pub fn push(&mut self, p: Point) {
+        if self.points.last().is_some_and(|l| l.step == p.step) {
+            self.points.pop();
+        }
+        if self.points.len() == self.capacity {
+            // Keep points at even positions (step 0 stays) and log half as often.
+            let mut i = 0;
+            self.points.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            self.every *= 2;
+        }
+        self.points.push(p);
+    }
+
+    pub fn points(&self) -> &[Point] {
+        &self.points
+    }
+
+    pub fn last(&self) -> Option<&Point> {
+        self.points.last()
+    }
+
+    pub fn clear(&mut self) {
+        self.points.clear();
+        self.every = self.log_every;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(step: u64) -> Point {
+        Point { step, train_loss: Some(1.0), val_loss: None, train_acc: None, val_acc: None }
+    }
+
+    #[test]
+    fn memory_stays_bounded_and_step_zero_stays() {
+        let mut h = History::new(8, 10);
+        for step in 0..10_000 {
+            if h.due(step) {
+                h.push(point(step));
+            }
+        }
+        assert!(h.points().len() <= 8);
+        assert_eq!(h.points()[0].step, 0);
+        assert!(h.downsampled());
+        assert!(h.points().windows(2).all(|w| w[0].step < w[1].step));
+    }
+
+    #[test]
+    fn same_step_replaces() {
+        let mut h = History::new(8, 1);
+        h.push(point(3));
+        h.push(point(3));
+        assert_eq!(h.points().len(), 1);
+        assert!(!h.downsampled());
+    }
+}

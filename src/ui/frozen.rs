@@ -1,0 +1,77 @@
+//! The "Frozen" panel: which tensors have not moved since step 0, and why; dead and
+//! duplicate units, zeros, and the update/weight ratio.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+
+use crate::app::Run;
+use crate::nn::Tensor;
+
+fn groups(g: &[Vec<usize>]) -> String {
+    if g.is_empty() {
+        return "none".to_string();
+    }
+    let shown: Vec<String> = g.iter().map(|u| format!("{{{}}}", list(u))).collect();
+    shown.join(" ")
+}
+
+/// "0,1,2" or "0..15" for a run of consecutive units.
+fn list(u: &[usize]) -> String {
+    match (u.first(), u.last()) {
+        (Some(&a), Some(&b)) if u.len() > 3 && b - a + 1 == u.len() => format!("{a}..{b}"),
+        _ => u.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+    }
+}
+
+pub fn lines(run: &Run) -> Vec<Line<'static>> {
+    let t = &run.trainer;
+    let d = &run.diagnosis;
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let mut out = Vec::new();
+    for x in Tensor::ALL {
+        let (unchanged, total) = (t.changes.unchanged(x), t.changes.total(x));
+        let first = t.changes.first_change_step(x).map_or("—".to_string(), |s| s.to_string());
+        let frozen = unchanged == total;
+        let state = if frozen { Span::styled(" FROZEN", bold) } else { Span::raw("") };
+        out.push(Line::from(vec![
+            Span::styled(format!("{:<3}", x.name()), bold),
+            Span::raw(format!("{unchanged:>6}/{total:<6} unchanged  first change {first}")),
+            state,
+        ]));
+    }
+    let m = run.trainer.params.hidden();
+    let pct = |v: f64| format!("{:.1}%", 100.0 * v);
+    let ratio = |v: Option<f64>| v.map_or("—".to_string(), |r| format!("{r:.2}"));
+    out.push(Line::from(format!("dead units {}/{m}  duplicates {}", d.dead.len(), groups(&d.duplicates))));
+    out.push(Line::from(format!(
+        "zeros W1 {} (<1e-3 {})  W2 {} (<1e-3 {})",
+        pct(d.zero_fraction[0]),
+        pct(d.near_zero_fraction[0]),
+        pct(d.zero_fraction[1]),
+        pct(d.near_zero_fraction[1])
+    )));
+    out.push(Line::from(format!(
+        "log10 |ΔW|/|W|  W1 {}  W2 {}   |W1| {:.3}  |W2| {:.3}",
+        ratio(t.last_update.ratio(Tensor::W1)),
+        ratio(t.last_update.ratio(Tensor::W2)),
+        d.norm[0],
+        d.norm[1]
+    )));
+    for x in Tensor::ALL {
+        if let Some(why) = t.why[x as usize].as_ref().filter(|_| t.changes.is_frozen(x)) {
+            let code = why.code.map_or(String::new(), |c| format!("[{c}] "));
+            out.push(Line::from(vec![
+                Span::styled(format!("{} frozen: ", x.name()), bold),
+                Span::raw(format!("{code}{}", why.text)),
+            ]));
+        }
+    }
+    out
+}
+
+pub fn render(run: &Run, area: Rect, buf: &mut Buffer) {
+    Paragraph::new(lines(run)).wrap(Wrap { trim: false }).block(Block::bordered().title("Frozen")).render(area, buf);
+}

@@ -1,0 +1,42 @@
+//! The start menu: the bundled scenarios with their about text (nnviz with no argument).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+
+use crate::app::App;
+
+pub fn render(app: &App, selected: usize, area: Rect, buf: &mut Buffer) {
+    let [title, list, detail, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(app.menu.len() as u16 + 2),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    Paragraph::new(vec![
+        Line::styled("nnviz — watch the lecture's network learn", Style::new().add_modifier(Modifier::BOLD)),
+        Line::from("Pick a scenario: Up/Down (k/j) to choose, Enter to start, q to quit."),
+    ])
+    .render(title, buf);
+    let lines: Vec<Line> = app
+        .menu
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            let style = if i == selected { Style::new().add_modifier(Modifier::REVERSED) } else { Style::new() };
+            Line::from(Span::styled(format!(" {name:<24}"), style))
+        })
+        .collect();
+    Paragraph::new(lines).block(Block::bordered().title("Bundled scenarios")).render(list, buf);
+    let Some((name, about)) = app.menu.get(selected) else { return };
+    Paragraph::new(about.as_str())
+        .wrap(Wrap { trim: true })
+        .block(Block::bordered().title(format!("About {name}")))
+        .render(detail, buf);
+    if let Some(msg) = &app.message {
+        Line::from(msg.as_str()).render(footer, buf);
+    }
+}

@@ -1,0 +1,122 @@
+//! Pure rendering from the app state: every panel is a function of `&App`.
+
+pub mod footer;
+pub mod frozen;
+pub mod header;
+pub mod heatmap;
+pub mod help;
+pub mod inspector;
+pub mod layout;
+pub mod loss;
+pub mod menu;
+pub mod text;
+
+use ndarray::{ArrayView2, Axis};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Widget};
+
+use crate::app::{App, Run, Screen};
+use crate::nn::{Params, Tensor};
+use heatmap::Heatmap;
+use layout::{MIN_HEIGHT, MIN_WIDTH, MapArea};
+
+/// Draw the whole screen.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    match (app.screen, &app.run) {
+        (Screen::Menu { selected }, _) => menu::render(app, selected, area, buf),
+        (Screen::Single, Some(run)) => single(app, run, area, buf),
+        (Screen::Single, None) => {}
+    }
+    if app.help {
+        help::render(area, buf);
+    }
+}
+
+fn single(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
+    let Some(a) = layout::areas(area, app) else {
+        too_small(area, buf);
+        return;
+    };
+    header::render(app, run, a.header, buf);
+    for m in &a.maps {
+        map(app, run, m, buf);
+    }
+    loss::render(run, app.colors, a.loss, buf);
+    frozen::render(run, a.frozen, buf);
+    inspector::render(app, run, a.inspector, buf);
+    footer::render(app, a.footer, buf);
+    if app.info {
+        let s = &run.loaded.scenario;
+        help::render_about(&s.name, &s.about, area, buf);
+    }
+}
+
+pub fn too_small(area: Rect, buf: &mut Buffer) {
+    let text = format!(
+        "Terminal too small: need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{}",
+        area.width, area.height
+    );
+    Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }).render(area, buf);
+}
+
+/// A tensor as the matrix the screen shows (biases as one column).
+pub fn matrix(p: &Params, t: Tensor) -> ArrayView2<'_, f64> {
+    match t {
+        Tensor::W1 => p.w1.view(),
+        Tensor::W2 => p.w2.view(),
+        Tensor::B1 => p.b1.view().insert_axis(Axis(1)),
+        Tensor::B2 => p.b2.view().insert_axis(Axis(1)),
+    }
+}
+
+fn max_abs(v: &[f64]) -> f64 {
+    v.iter().filter(|x| x.is_finite()).fold(0.0f64, |a, &x| a.max(x.abs()))
+}
+
+/// The colour scale of a heatmap: its own max |value|, or the largest over all four
+/// tensors of the same kind when the scale is shared.
+pub fn scale(app: &App, p: &Params, t: Tensor) -> f64 {
+    if app.view.shared_scale {
+        Tensor::ALL.iter().map(|&x| max_abs(p.get(x))).fold(0.0, f64::max)
+    } else {
+        max_abs(p.get(t))
+    }
+}
+
+fn map(app: &App, run: &Run, m: &MapArea, buf: &mut Buffer) {
+    let tr = &run.trainer;
+    let source = if m.grad { &tr.grads } else { &tr.params };
+    let values = matrix(source, m.tensor);
+    let scale = scale(app, source, m.tensor);
+    let t = m.tensor;
+    let focused = app.view.focus == t;
+    let name = if m.grad { format!("∇{}", t.name()) } else { t.name().to_string() };
+    let (rows, cols) = values.dim();
+    let g = heatmap::geometry(rows, cols, m.inner, app.view.zoom[t as usize], Some(app.view.cursor[t as usize]), app.colors);
+    let shape = if cols == 1 { format!("{rows}") } else { format!("{rows}×{cols}") };
+    let mut title = format!("{name} {shape}");
+    if m.inner.width > 20 {
+        title.push_str(&format!(" {}", g.zoom_label()));
+        if app.view.mask {
+            title.push_str(" mask");
+        }
+    }
+    let style = if focused { Style::new().add_modifier(Modifier::BOLD) } else { Style::new() };
+    let mut block = Block::bordered().title(Line::styled(title, style)).border_style(style);
+    if m.inner.width > 24 {
+        block = block.title_bottom(heatmap::legend(scale, &app.palette));
+    }
+    block.render(m.outer, buf);
+    Heatmap {
+        values,
+        scale,
+        palette: &app.palette,
+        zoom: app.view.zoom[t as usize],
+        cursor: focused.then_some(app.view.cursor[t as usize]),
+        highlight: app.view.mask.then(|| tr.changes.unchanged_flags(t)),
+    }
+    .render(m.inner, buf);
+}
