@@ -15,6 +15,6 @@ pub mod load;
 pub mod nn;
 pub mod runner;
 pub mod scenario;
-pub mod train;
 pub mod theme;
+pub mod train;
 pub mod ui;

@@ -4,7 +4,9 @@
 use std::io;
 use std::time::{Duration, Instant};
 
-use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, MouseButton, MouseEventKind};
+use ratatui::crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event, MouseButton, MouseEventKind,
+};
 use ratatui::crossterm::execute;
 use ratatui::layout::Rect;
 
@@ -14,6 +16,8 @@ use crate::ui;
 
 /// Time between frames (~30 per second).
 const FRAME: Duration = Duration::from_millis(33);
+/// How often the loss and diagnosis are recomputed when the scenario logs rarely.
+const REFRESH: Duration = Duration::from_millis(500);
 /// Training time per frame at full speed: what is left of the frame after drawing.
 const SLICE: Duration = Duration::from_millis(25);
 
@@ -73,7 +77,8 @@ pub fn click(app: &mut App, x: u16, y: u16, size: Rect) {
     let Some(m) = hit else { return };
     let (rows, cols) = run.shape(m.tensor);
     let t = m.tensor as usize;
-    let g = ui::heatmap::geometry(rows, cols, m.inner, app.view.zoom[t], Some(app.view.cursor[t]), app.colors);
+    let g =
+        ui::heatmap::geometry(rows, cols, m.inner, app.view.zoom[t], Some(app.view.cursor[t]), app.colors);
     if let Some(e) = g.element_at(x, y) {
         app.select(m.tensor, e);
     }
@@ -90,6 +95,7 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, mut app: App) -> io::Resu
     let mut last_train = Instant::now();
     let mut next_frame = Instant::now();
     let mut dirty = true;
+    let mut last_refresh = Instant::now();
     loop {
         // Wait for input until the next frame is due (or not at all while training flat out).
         let training_flat_out = matches!(app.budget(0.0), Budget::AsManyAsFit);
@@ -117,6 +123,10 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, mut app: App) -> io::Resu
             Budget::AsManyAsFit => train_until(&mut app, u64::MAX, now + SLICE),
         };
         rate.steps += trained;
+        if last_refresh.elapsed() >= REFRESH {
+            app.refresh_if_stale();
+            last_refresh = Instant::now();
+        }
         dirty |= trained > 0;
         let secs = rate.since.elapsed().as_secs_f64();
         if secs >= 1.0 {

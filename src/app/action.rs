@@ -28,32 +28,90 @@ pub enum Action {
 }
 
 impl Action {
-    /// What the action does, for the help overlay.
+    /// Every action, in keymap order. `exhaustive` below fails to compile when a variant
+    /// is added without being listed here too.
+    pub const ALL: [Action; 23] = [
+        Action::TogglePause,
+        Action::Step,
+        Action::Faster,
+        Action::Slower,
+        Action::Restart,
+        Action::RestartFresh,
+        Action::Save,
+        Action::FocusNext,
+        Action::FocusPrev,
+        Action::Up,
+        Action::Down,
+        Action::Left,
+        Action::Right,
+        Action::ToggleGrads,
+        Action::ZoomIn,
+        Action::ZoomOut,
+        Action::ToggleSharedScale,
+        Action::ToggleMask,
+        Action::ToggleInfo,
+        Action::Help,
+        Action::Back,
+        Action::Enter,
+        Action::Quit,
+    ];
+
+    /// What the action does, for the help overlay (at most 28 characters: two
+    /// columns of help fit in 80).
     pub fn description(self) -> &'static str {
         match self {
-            Action::TogglePause => "pause / resume training",
-            Action::Step => "one SGD step (while paused)",
-            Action::Faster => "train faster (up to as fast as possible)",
-            Action::Slower => "train slower (down to 1 step per second)",
-            Action::Restart => "restart from step 0 with the same seeds",
-            Action::RestartFresh => "restart with fresh seeds (init, batches, dropout)",
-            Action::Save => "save a snapshot: <name>-step<N>.json and .csv",
-            Action::FocusNext => "focus the next heatmap",
-            Action::FocusPrev => "focus the previous heatmap",
-            Action::Up => "move the cursor up",
-            Action::Down => "move the cursor down",
-            Action::Left => "move the cursor left",
-            Action::Right => "move the cursor right",
-            Action::ToggleGrads => "show weights or gradients (when not side by side)",
-            Action::ZoomIn => "zoom in on the focused heatmap",
+            Action::TogglePause => "pause / resume",
+            Action::Step => "one SGD step (when paused)",
+            Action::Faster => "faster, up to max speed",
+            Action::Slower => "slower, down to 1 step/s",
+            Action::Restart => "restart, same seeds",
+            Action::RestartFresh => "restart, fresh seeds",
+            Action::Save => "save snapshot .json + .csv",
+            Action::FocusNext => "focus next heatmap",
+            Action::FocusPrev => "focus previous heatmap",
+            Action::Up => "cursor up",
+            Action::Down => "cursor down",
+            Action::Left => "cursor left",
+            Action::Right => "cursor right",
+            Action::ToggleGrads => "weights / gradients",
+            Action::ZoomIn => "zoom in (focused heatmap)",
             Action::ZoomOut => "zoom out",
-            Action::ToggleSharedScale => "colour scale per matrix or shared by all",
-            Action::ToggleMask => "mask view: elements unchanged since step 0",
-            Action::ToggleInfo => "show / hide the scenario's about text",
+            Action::ToggleSharedScale => "scale per matrix / shared",
+            Action::ToggleMask => "mask: unchanged since step 0",
+            Action::ToggleInfo => "about this scenario",
             Action::Help => "this help",
-            Action::Back => "close help or go back; quits at the top level",
-            Action::Enter => "start the selected scenario (menu)",
+            Action::Back => "close, back; quit at top",
+            Action::Enter => "start scenario (menu)",
             Action::Quit => "quit",
         }
+    }
+}
+
+#[allow(dead_code)]
+fn exhaustive(a: Action) -> usize {
+    match a {
+        Action::TogglePause
+        | Action::Step
+        | Action::Faster
+        | Action::Slower
+        | Action::Restart
+        | Action::RestartFresh
+        | Action::Save
+        | Action::FocusNext
+        | Action::FocusPrev
+        | Action::Up
+        | Action::Down
+        | Action::Left
+        | Action::Right
+        | Action::ToggleGrads
+        | Action::ZoomIn
+        | Action::ZoomOut
+        | Action::ToggleSharedScale
+        | Action::ToggleMask
+        | Action::ToggleInfo
+        | Action::Help
+        | Action::Back
+        | Action::Enter
+        | Action::Quit => Action::ALL.len(),
     }
 }

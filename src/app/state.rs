@@ -93,7 +93,9 @@ impl Run {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
     /// The bundled scenarios, to pick one (nnviz with no argument).
-    Menu { selected: usize },
+    Menu {
+        selected: usize,
+    },
     Single,
 }
 
@@ -221,11 +223,22 @@ impl App {
             Some(rate) => {
                 // At most a tenth of a second is caught up at once, so a stall
                 // does not turn into a burst.
-                self.credit = (self.credit + elapsed_secs * f64::from(rate)).min(f64::from(rate) / 10.0 + 1.0);
+                self.credit =
+                    (self.credit + elapsed_secs * f64::from(rate)).min(f64::from(rate) / 10.0 + 1.0);
                 let steps = self.credit.floor();
                 self.credit -= steps;
                 if steps >= 1.0 { Budget::Steps(steps as u64) } else { Budget::Nothing }
             }
+        }
+    }
+
+    /// Recompute the metrics if they are older than the current step: the runner calls
+    /// this a few times a second so scenarios with a long `log_every` still move.
+    pub fn refresh_if_stale(&mut self) {
+        if let Some(run) = &mut self.run
+            && run.metrics.step != run.trainer.step
+        {
+            run.refresh();
         }
     }
 
@@ -329,7 +342,10 @@ impl App {
 
     fn step_once(&mut self) {
         if !self.paused {
-            self.message = Some(format!("pause first ({}), then n steps once", super::keymap::label_of(Action::TogglePause)));
+            self.message = Some(format!(
+                "pause first ({}), then n steps once",
+                super::keymap::label_of(Action::TogglePause)
+            ));
             return;
         }
         if let Some(run) = &mut self.run {

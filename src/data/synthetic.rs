@@ -249,7 +249,7 @@ mod tests {
                 let vals: Vec<f64> = rows.iter().map(|&i| d.x[[i, j]]).collect();
                 let mean = vals.iter().sum::<f64>() / vals.len() as f64;
                 let var = vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / vals.len() as f64;
-                assert!(mean.abs() < 5.5, "centre inside the box");
+                assert!(mean.abs() < BLOB_BOX + 0.5, "centre inside the box");
                 assert!((var - 1.0).abs() < 0.15, "unit spread, got {var}");
             }
         }

@@ -156,9 +156,11 @@ pub fn forward(p: &Params, x: ArrayView2<f64>, masks: &Masks, ws: &mut Workspace
     let mut y_hat = ws.y_hat.slice_mut(s![..n, ..]);
     for ((l, mut yh), lse) in logits.rows().into_iter().zip(y_hat.rows_mut()).zip(ws.lse.iter_mut()) {
         let max = l.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-        let sum: f64 = l.iter().map(|v| (v - max).exp()).sum();
+        // exp(l − max) / Σ keeps ŷ accurate for large logits; lse is for the loss.
+        ndarray::Zip::from(&mut yh).and(&l).for_each(|o, &v| *o = (v - max).exp());
+        let sum = yh.sum();
         *lse = max + sum.ln();
-        ndarray::Zip::from(&mut yh).and(&l).for_each(|o, &v| *o = (v - *lse).exp());
+        yh /= sum;
     }
 }
 

@@ -11,7 +11,8 @@ use crate::app::keymap::KEYMAP;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if let Some(msg) = &app.message {
-        Line::from(Span::styled(format!(" {msg}"), Style::new().add_modifier(Modifier::BOLD))).render(area, buf);
+        Line::from(Span::styled(format!(" {msg}"), Style::new().add_modifier(Modifier::BOLD)))
+            .render(area, buf);
         return;
     }
     let key = Style::new().add_modifier(Modifier::REVERSED);

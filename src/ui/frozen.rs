@@ -30,31 +30,40 @@ pub fn lines(run: &Run) -> Vec<Line<'static>> {
     let t = &run.trainer;
     let d = &run.diagnosis;
     let bold = Style::new().add_modifier(Modifier::BOLD);
-    let mut out = Vec::new();
+    let mut out = vec![Line::styled("   unchanged/total first", Style::new().add_modifier(Modifier::DIM))];
     for x in Tensor::ALL {
         let (unchanged, total) = (t.changes.unchanged(x), t.changes.total(x));
         let first = t.changes.first_change_step(x).map_or("—".to_string(), |s| s.to_string());
-        let frozen = unchanged == total;
-        let state = if frozen { Span::styled(" FROZEN", bold) } else { Span::raw("") };
+        let state = if unchanged == total {
+            let code =
+                t.why[x as usize].as_ref().and_then(|w| w.code).map_or(String::new(), |c| format!(" {c}"));
+            Span::styled(format!("FROZEN{code}"), bold)
+        } else {
+            Span::raw("moving")
+        };
         out.push(Line::from(vec![
             Span::styled(format!("{:<3}", x.name()), bold),
-            Span::raw(format!("{unchanged:>6}/{total:<6} unchanged  first change {first}")),
+            Span::raw(format!("{:>11}  {first:<6}", format!("{unchanged}/{total}"))),
             state,
         ]));
     }
     let m = run.trainer.params.hidden();
-    let pct = |v: f64| format!("{:.1}%", 100.0 * v);
+    let pct = |v: f64| format!("{:.1}", 100.0 * v);
     let ratio = |v: Option<f64>| v.map_or("—".to_string(), |r| format!("{r:.2}"));
-    out.push(Line::from(format!("dead units {}/{m}  duplicates {}", d.dead.len(), groups(&d.duplicates))));
     out.push(Line::from(format!(
-        "zeros W1 {} (<1e-3 {})  W2 {} (<1e-3 {})",
+        "dead units {}/{m}  duplicate units {}",
+        d.dead.len(),
+        groups(&d.duplicates)
+    )));
+    out.push(Line::from(format!(
+        "=0|<1e-3  W1 {}|{}%  W2 {}|{}%",
         pct(d.zero_fraction[0]),
         pct(d.near_zero_fraction[0]),
         pct(d.zero_fraction[1]),
         pct(d.near_zero_fraction[1])
     )));
     out.push(Line::from(format!(
-        "log10 |ΔW|/|W|  W1 {}  W2 {}   |W1| {:.3}  |W2| {:.3}",
+        "log10 ΔW/W  W1 {} W2 {}  ‖W1‖ {:.3} ‖W2‖ {:.3}",
         ratio(t.last_update.ratio(Tensor::W1)),
         ratio(t.last_update.ratio(Tensor::W2)),
         d.norm[0],
@@ -73,5 +82,8 @@ pub fn lines(run: &Run) -> Vec<Line<'static>> {
 }
 
 pub fn render(run: &Run, area: Rect, buf: &mut Buffer) {
-    Paragraph::new(lines(run)).wrap(Wrap { trim: false }).block(Block::bordered().title("Frozen")).render(area, buf);
+    Paragraph::new(lines(run))
+        .wrap(Wrap { trim: false })
+        .block(Block::bordered().title("Frozen"))
+        .render(area, buf);
 }

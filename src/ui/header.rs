@@ -6,7 +6,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::text::num;
+use super::text::short as num;
 use crate::app::{App, Run};
 use crate::scenario::{DropoutMode, L1Mode};
 
@@ -43,7 +43,11 @@ pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
         Span::styled(format!("step {}", t.step), bold),
         Span::raw(format!("  epoch {}  ", t.epoch)),
         Span::styled(app.status(), bold),
-        Span::raw(format!("  {speed}  lr {}  {}", num(run.loaded.scenario.train.learning_rate), settings(run))),
+        Span::raw(format!(
+            "  {speed}  lr {}  {}",
+            num(run.loaded.scenario.train.learning_rate),
+            settings(run)
+        )),
     ]);
     line.render(area, buf);
 }

@@ -8,15 +8,34 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use crate::app::keymap::KEYMAP;
 
-pub fn lines() -> Vec<Line<'static>> {
-    let key = Style::new().add_modifier(Modifier::BOLD);
-    let mut out: Vec<Line> = KEYMAP
-        .iter()
-        .map(|b| Line::from(vec![Span::styled(format!("{:>8}  ", b.label), key), Span::raw(b.action.description())]))
-        .collect();
-    out.push(Line::from(vec![Span::styled(format!("{:>8}  ", "click"), key), Span::raw("select an element")]));
-    out.push(Line::from(vec![Span::styled(format!("{:>8}  ", "Ctrl-C"), key), Span::raw("quit")]));
+/// Column width of one help entry: key label and description.
+const ENTRY: usize = 38;
+
+/// (label, description) of every binding, then the mouse and Ctrl-C.
+pub fn entries() -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<_> = KEYMAP.iter().map(|b| (b.label, b.action.description())).collect();
+    out.push(("click", "select an element"));
+    out.push(("Ctrl-C", "quit"));
     out
+}
+
+/// The entries in `columns` columns, filled top to bottom.
+pub fn lines(columns: usize) -> Vec<Line<'static>> {
+    let key = Style::new().add_modifier(Modifier::BOLD);
+    let all = entries();
+    let rows = all.len().div_ceil(columns.max(1));
+    (0..rows)
+        .map(|r| {
+            let mut spans = Vec::new();
+            for c in 0..columns {
+                if let Some((label, desc)) = all.get(c * rows + r) {
+                    spans.push(Span::styled(format!("{label:>7}  "), key));
+                    spans.push(Span::raw(format!("{desc:<width$}", width = ENTRY - 9)));
+                }
+            }
+            Line::from(spans)
+        })
+        .collect()
 }
 
 /// A centred popup, drawn last over whatever is below.
@@ -27,8 +46,10 @@ pub fn popup(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 pub fn render(area: Rect, buf: &mut Buffer) {
-    let text = lines();
-    let r = popup(area, 64, text.len() as u16 + 2);
+    let one_column_fits = entries().len() as u16 + 2 <= area.height;
+    let columns = if one_column_fits { 1 } else { 2 };
+    let text = lines(columns);
+    let r = popup(area, (ENTRY * columns) as u16 + 2, text.len() as u16 + 2);
     Clear.render(r, buf);
     Paragraph::new(text).block(Block::bordered().title(" Keys — ? or Esc closes ")).render(r, buf);
 }

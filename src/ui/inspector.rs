@@ -46,10 +46,11 @@ pub fn lines(app: &App, run: &Run) -> Vec<Line<'static>> {
         Tensor::B1 | Tensor::B2 => format!("{}[{r}]", t.name()),
         _ => format!("{}[{r},{c}]", t.name()),
     };
-    let mut out = vec![Line::from(vec![
-        Span::styled(name, bold),
-        Span::raw(format!("  {}  value {}", connects(t, (r, c)), num(value))),
-    ])];
+    let changed = if tr.changes.ever_changed(t, i) { "changed" } else { "never changed" };
+    let mut out = vec![
+        Line::from(vec![Span::styled(name, bold), Span::raw(format!("  {}", connects(t, (r, c))))]),
+        Line::from(format!("value {}  Δ {}  {changed}", num(value), num(value - before))),
+    ];
     let mut terms = format!("∇ {} = data {}", num(applied), num(data));
     if let Some(l) = t.layer() {
         let reg = tr.reg();
@@ -58,9 +59,10 @@ pub fn lines(app: &App, run: &Run) -> Vec<Line<'static>> {
         if reg.l1[l] > 0.0 {
             match reg.l1_mode {
                 L1Mode::Subgradient => terms.push_str(&format!(" + L1 {}", num(reg.l1[l] * sign(before)))),
-                L1Mode::Proximal => terms.push_str(&format!(" (L1 proximal: shrink {})", num(
-                    tr.scenario.train.learning_rate * reg.l1[l],
-                ))),
+                L1Mode::Proximal => terms.push_str(&format!(
+                    " (L1 proximal: shrink {})",
+                    num(tr.scenario.train.learning_rate * reg.l1[l],)
+                )),
             }
         }
     }
@@ -68,8 +70,6 @@ pub fn lines(app: &App, run: &Run) -> Vec<Line<'static>> {
         terms.push_str("  (unit dropped: not updated)");
     }
     out.push(Line::from(terms));
-    let changed = if tr.changes.ever_changed(t, i) { "yes" } else { "never" };
-    out.push(Line::from(format!("last update {}   changed since step 0: {changed}", num(value - before))));
     out
 }
 

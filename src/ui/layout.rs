@@ -46,9 +46,10 @@ fn inner(r: Rect) -> Rect {
 
 /// A column of heatmaps: W1 beside b1 on top, W2 beside b2 below.
 fn column(area: Rect, grad: bool, maps: &mut Vec<MapArea>) {
-    let [top, bottom] = Layout::vertical([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(area);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(area);
     for (row, (w, b)) in [(top, (Tensor::W1, Tensor::B1)), (bottom, (Tensor::W2, Tensor::B2))] {
-        let [matrix, strip] = Layout::horizontal([Constraint::Min(10), Constraint::Length(7)]).areas(row);
+        let [matrix, strip] = Layout::horizontal([Constraint::Min(10), Constraint::Length(8)]).areas(row);
         for (tensor, r) in [(w, matrix), (b, strip)] {
             maps.push(MapArea { tensor, grad, outer: r, inner: inner(r) });
         }
@@ -63,7 +64,7 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
     let [header, body, footer] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     let both = side_by_side(area);
-    let left_share = if both { 64 } else { 55 };
+    let left_share = if both { 64 } else { 50 };
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(left_share), Constraint::Percentage(100 - left_share)])
             .areas(body);
@@ -75,7 +76,11 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
     } else {
         column(left, app.view.show_grads, &mut maps);
     }
-    let [loss, frozen, inspector] =
-        Layout::vertical([Constraint::Percentage(34), Constraint::Percentage(40), Constraint::Min(6)]).areas(right);
+    let [loss, frozen, inspector] = Layout::vertical([
+        Constraint::Percentage(34),
+        Constraint::Min(9),
+        Constraint::Length(if right.height > 30 { 7 } else { 5 }),
+    ])
+    .areas(right);
     Some(Areas { header, footer, maps, loss, frozen, inspector })
 }

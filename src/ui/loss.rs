@@ -13,14 +13,9 @@ use crate::theme::ColorMode;
 
 pub fn render(run: &Run, colors: ColorMode, area: Rect, buf: &mut Buffer) {
     let m = &run.metrics;
-    let title = format!(
-        "Loss  train {}  val {}  acc {} / {}",
-        opt(m.train.map(|e| e.loss)),
-        opt(m.val.map(|e| e.loss)),
-        percent(m.train.map(|e| e.acc)),
-        percent(m.val.map(|e| e.acc)),
-    );
-    let block = Block::bordered().title(title);
+    let title = format!("Loss  train {}  val {}", opt(m.train.map(|e| e.loss)), opt(m.val.map(|e| e.loss)));
+    let acc = format!("acc train {}  val {}", percent(m.train.map(|e| e.acc)), percent(m.val.map(|e| e.acc)));
+    let block = Block::bordered().title(title).title_bottom(Line::from(acc).right_aligned());
     let points = run.history.points();
     let series = |f: fn(&crate::train::history::Point) -> Option<f64>| -> Vec<(f64, f64)> {
         points.iter().filter_map(|p| f(p).filter(|v| v.is_finite()).map(|v| (p.step as f64, v))).collect()
@@ -36,12 +31,22 @@ pub fn render(run: &Run, colors: ColorMode, area: Rect, buf: &mut Buffer) {
     };
     let marker = if colors == ColorMode::Mono { Marker::Dot } else { Marker::Braille };
     let mut datasets = vec![
-        Dataset::default().name("train").marker(marker).graph_type(GraphType::Line).style(train_style).data(&train),
+        Dataset::default()
+            .name("train")
+            .marker(marker)
+            .graph_type(GraphType::Line)
+            .style(train_style)
+            .data(&train),
     ];
     if !val.is_empty() {
         let val_marker = if colors == ColorMode::Mono { Marker::Block } else { marker };
         datasets.push(
-            Dataset::default().name("val").marker(val_marker).graph_type(GraphType::Line).style(val_style).data(&val),
+            Dataset::default()
+                .name("val")
+                .marker(val_marker)
+                .graph_type(GraphType::Line)
+                .style(val_style)
+                .data(&val),
         );
     }
     let chart = Chart::new(datasets)
@@ -52,6 +57,9 @@ pub fn render(run: &Run, colors: ColorMode, area: Rect, buf: &mut Buffer) {
                 .labels([Line::from("0"), Line::from(format!("step {}", run.trainer.step))]),
         )
         .y_axis(Axis::default().bounds([0.0, y_max * 1.05]).labels([Line::from("0"), Line::from(num(y_max))]))
-        .hidden_legend_constraints((ratatui::layout::Constraint::Ratio(1, 2), ratatui::layout::Constraint::Ratio(1, 2)));
+        .hidden_legend_constraints((
+            ratatui::layout::Constraint::Ratio(1, 2),
+            ratatui::layout::Constraint::Ratio(1, 2),
+        ));
     chart.render(area, buf);
 }

@@ -26,7 +26,8 @@ pub fn render(app: &App, selected: usize, area: Rect, buf: &mut Buffer) {
         .iter()
         .enumerate()
         .map(|(i, (name, _))| {
-            let style = if i == selected { Style::new().add_modifier(Modifier::REVERSED) } else { Style::new() };
+            let style =
+                if i == selected { Style::new().add_modifier(Modifier::REVERSED) } else { Style::new() };
             Line::from(Span::styled(format!(" {name:<24}"), style))
         })
         .collect();

@@ -55,10 +55,8 @@ fn single(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
 }
 
 pub fn too_small(area: Rect, buf: &mut Buffer) {
-    let text = format!(
-        "Terminal too small: need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{}",
-        area.width, area.height
-    );
+    let text =
+        format!("Terminal too small: need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{}", area.width, area.height);
     Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }).render(area, buf);
 }
 
@@ -95,7 +93,14 @@ fn map(app: &App, run: &Run, m: &MapArea, buf: &mut Buffer) {
     let focused = app.view.focus == t;
     let name = if m.grad { format!("∇{}", t.name()) } else { t.name().to_string() };
     let (rows, cols) = values.dim();
-    let g = heatmap::geometry(rows, cols, m.inner, app.view.zoom[t as usize], Some(app.view.cursor[t as usize]), app.colors);
+    let g = heatmap::geometry(
+        rows,
+        cols,
+        m.inner,
+        app.view.zoom[t as usize],
+        Some(app.view.cursor[t as usize]),
+        app.colors,
+    );
     let shape = if cols == 1 { format!("{rows}") } else { format!("{rows}×{cols}") };
     let mut title = format!("{name} {shape}");
     if m.inner.width > 20 {

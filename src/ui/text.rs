@@ -17,6 +17,12 @@ pub fn num(v: f64) -> String {
     }
 }
 
+/// A setting as written (0.1, 1e-4), falling back to [`num`] when that is long.
+pub fn short(v: f64) -> String {
+    let plain = format!("{v}");
+    if plain.len() <= 7 { plain } else { num(v) }
+}
+
 pub fn opt(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_string(), num)
 }

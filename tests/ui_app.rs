@@ -1,0 +1,167 @@
+//! The UI's state and key handling, without a terminal: keys in, state out.
+
+#![allow(clippy::unwrap_used)]
+
+use nnviz::app::keymap::{KEYMAP, Key, action_for};
+use nnviz::app::{Action, App, Budget, Screen};
+use nnviz::nn::Tensor;
+use nnviz::theme::ColorMode;
+
+fn app(name: &str) -> App {
+    let mut app = App::new(ColorMode::TrueColor);
+    app.paused = true;
+    app.open(nnviz::load::load(name, None).unwrap());
+    app
+}
+
+fn press(app: &mut App, key: Key) {
+    app.handle(action_for(key).unwrap());
+}
+
+#[test]
+fn every_action_has_a_key_and_is_in_the_help() {
+    let help: Vec<(&str, &str)> = nnviz::ui::help::entries();
+    for a in Action::ALL {
+        let b = KEYMAP.iter().find(|b| b.action == a).unwrap_or_else(|| panic!("{a:?} has no key"));
+        assert!(help.contains(&(b.label, a.description())), "{a:?} missing from help");
+    }
+}
+
+#[test]
+fn step_while_paused_shows_w2_then_w1_moving() {
+    let mut a = app("zero_w2");
+    press(&mut a, Key::Char('n'));
+    let run = a.run.as_ref().unwrap();
+    assert_eq!(run.trainer.step, 1);
+    assert_eq!(run.trainer.changes.first_change_step(Tensor::W2), Some(1));
+    assert!(run.trainer.changes.is_frozen(Tensor::W1));
+    assert_eq!(run.metrics.step, 1, "a manual step refreshes the numbers");
+    press(&mut a, Key::Char('n'));
+    assert_eq!(a.run.as_ref().unwrap().trainer.changes.first_change_step(Tensor::W1), Some(2));
+}
+
+#[test]
+fn n_while_running_asks_to_pause_first() {
+    let mut a = app("zero_w2");
+    press(&mut a, Key::Char(' '));
+    assert!(!a.paused);
+    press(&mut a, Key::Char('n'));
+    assert_eq!(a.run.as_ref().unwrap().trainer.step, 0);
+    assert!(a.message.as_deref().unwrap().contains("pause first"));
+}
+
+#[test]
+fn restart_replays_and_fresh_seeds_differ() {
+    let mut a = app("random_init");
+    let start = a.run.as_ref().unwrap().trainer.params.clone();
+    a.train(25);
+    press(&mut a, Key::Char('r'));
+    let run = a.run.as_ref().unwrap();
+    assert_eq!(run.trainer.step, 0);
+    assert_eq!(run.trainer.params, start);
+    press(&mut a, Key::Char('R'));
+    assert_ne!(a.run.as_ref().unwrap().trainer.params, start);
+    assert!(a.message.as_deref().unwrap().contains("fresh seed"));
+}
+
+#[test]
+fn speed_is_bounded_and_budgets_follow_it() {
+    let mut a = app("zero_w2");
+    for _ in 0..30 {
+        press(&mut a, Key::Char('-'));
+    }
+    assert_eq!(a.speed_label(), "1 steps/s");
+    a.paused = false;
+    assert_eq!(a.budget(0.5), Budget::Nothing);
+    assert_eq!(a.budget(0.6), Budget::Steps(1));
+    for _ in 0..30 {
+        press(&mut a, Key::Char('+'));
+    }
+    assert_eq!(a.speed_label(), "max speed");
+    assert_eq!(a.budget(0.01), Budget::AsManyAsFit);
+    a.paused = true;
+    assert_eq!(a.budget(1.0), Budget::Nothing);
+}
+
+#[test]
+fn stops_at_train_steps_and_resumes_past_them() {
+    let mut a = app("dropout_slide");
+    a.paused = false;
+    a.train(1000);
+    assert_eq!(a.run.as_ref().unwrap().trainer.step, 10);
+    assert_eq!(a.status(), "done");
+    press(&mut a, Key::Char(' '));
+    a.train(5);
+    assert_eq!(a.run.as_ref().unwrap().trainer.step, 15);
+    assert_eq!(a.status(), "running");
+}
+
+#[test]
+fn focus_cursor_and_zoom() {
+    let mut a = app("zero_w2");
+    assert_eq!(a.view.focus, Tensor::W1);
+    for _ in 0..40 {
+        press(&mut a, Key::Down);
+        press(&mut a, Key::Char('l'));
+    }
+    assert_eq!(a.view.cursor[0], (15, 1), "clamped to W1's 16×2");
+    press(&mut a, Key::Tab);
+    assert_eq!(a.view.focus, Tensor::B1);
+    press(&mut a, Key::BackTab);
+    press(&mut a, Key::BackTab);
+    assert_eq!(a.view.focus, Tensor::B2);
+    press(&mut a, Key::Char('z'));
+    press(&mut a, Key::Char('z'));
+    press(&mut a, Key::Char('Z'));
+    assert_eq!(a.view.zoom[Tensor::B2 as usize], 1);
+}
+
+#[test]
+fn esc_closes_help_then_quits() {
+    let mut a = app("zero_w2");
+    press(&mut a, Key::Char('?'));
+    assert!(a.help);
+    press(&mut a, Key::Char('n'));
+    assert_eq!(a.run.as_ref().unwrap().trainer.step, 0, "keys do not leak through the help");
+    press(&mut a, Key::Esc);
+    assert!(!a.help && !a.quit);
+    press(&mut a, Key::Char('i'));
+    press(&mut a, Key::Esc);
+    assert!(!a.info && !a.quit);
+    press(&mut a, Key::Esc);
+    assert!(a.quit);
+    let mut b = app("zero_w2");
+    press(&mut b, Key::Ctrl('c'));
+    assert!(b.quit);
+}
+
+#[test]
+fn menu_starts_the_chosen_scenario() {
+    let mut a = App::new(ColorMode::Mono);
+    assert_eq!(a.screen, Screen::Menu { selected: 0 });
+    press(&mut a, Key::Down);
+    press(&mut a, Key::Down);
+    press(&mut a, Key::Enter);
+    assert_eq!(a.screen, Screen::Single);
+    assert_eq!(a.run.as_ref().unwrap().loaded.scenario.name, nnviz::bundled::BUNDLED[2].0);
+}
+
+#[test]
+fn save_writes_json_and_csv_atomically() {
+    let mut a = app("zero_w2");
+    a.train(3);
+    let dir = std::env::temp_dir().join(format!("nnviz-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (json, csv) = a.save(&dir).unwrap();
+    assert_eq!(json.file_name().unwrap(), "zero-w2-step3.json");
+    assert_eq!(csv.file_name().unwrap(), "zero-w2-step3.csv");
+    let dump: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(dump["step"], 3);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("# nnviz history of zero_w2"));
+    assert!(text.lines().nth(1).unwrap().starts_with("step,train_loss"));
+    let leftovers = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"));
+    assert_eq!(leftovers.count(), 0);
+}
