@@ -1,9 +1,14 @@
 //! The event loop: drain input, train in time slices between frames, draw at most
 //! ~30 frames per second, and always restore the terminal.
+//!
+//! The loop is generic over the terminal backend and the event source, so benchmarks
+//! drive it with a `TestBackend` and scripted keys.
 
 use std::io;
 use std::time::{Duration, Instant};
 
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use ratatui::crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, MouseButton, MouseEventKind,
 };
@@ -15,11 +20,28 @@ use crate::app::{App, Budget};
 use crate::ui;
 
 /// Time between frames (~30 per second).
-const FRAME: Duration = Duration::from_millis(33);
+pub const FRAME: Duration = Duration::from_millis(33);
 /// How often the loss and diagnosis are recomputed when the scenario logs rarely.
 const REFRESH: Duration = Duration::from_millis(500);
-/// Training time per frame at full speed: what is left of the frame after drawing.
-const SLICE: Duration = Duration::from_millis(25);
+
+/// Where terminal events come from.
+pub trait Events {
+    /// Whether an event is ready within `timeout`.
+    fn poll(&mut self, timeout: Duration) -> io::Result<bool>;
+    fn read(&mut self) -> io::Result<Event>;
+}
+
+/// The real terminal's events.
+pub struct Crossterm;
+
+impl Events for Crossterm {
+    fn poll(&mut self, timeout: Duration) -> io::Result<bool> {
+        event::poll(timeout)
+    }
+    fn read(&mut self) -> io::Result<Event> {
+        event::read()
+    }
+}
 
 /// Mouse capture is not undone by `ratatui::restore()`: this guard undoes it on every
 /// exit path, panics included.
@@ -43,12 +65,12 @@ impl Drop for MouseCapture {
 pub fn run(app: App) -> io::Result<()> {
     let mut terminal = ratatui::init();
     let result = MouseCapture::enable().and_then(|guard| {
-        let r = event_loop(&mut terminal, app);
+        let r = event_loop(&mut terminal, &mut Crossterm, app, None);
         drop(guard);
         r
     });
     ratatui::restore();
-    result
+    result.map(|_| ())
 }
 
 /// Feed one terminal event to the app; returns whether the screen should be redrawn.
@@ -84,72 +106,100 @@ pub fn click(app: &mut App, x: u16, y: u16, size: Rect) {
     }
 }
 
-/// Steps per second over roughly the last second.
-struct Rate {
-    since: Instant,
-    steps: u64,
+/// What a run of the loop did, for benchmarks.
+#[derive(Clone, Debug, Default)]
+pub struct LoopStats {
+    pub steps: u64,
+    pub frames: u64,
+    /// When each frame finished drawing (recorded only for runs with an end time, so
+    /// the interactive loop keeps memory flat).
+    pub draws: Vec<Instant>,
 }
 
-fn event_loop(terminal: &mut ratatui::DefaultTerminal, mut app: App) -> io::Result<()> {
-    let mut rate = Rate { since: Instant::now(), steps: 0 };
+/// The loop itself. With `until`, it also stops at that time (benchmarks); it always
+/// stops when the app quits.
+pub fn event_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    events: &mut impl Events,
+    mut app: App,
+    until: Option<Instant>,
+) -> io::Result<LoopStats>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let mut stats = LoopStats::default();
+    let mut rate_since = Instant::now();
+    let mut rate_steps = 0u64;
     let mut last_train = Instant::now();
+    let mut last_refresh = Instant::now();
     let mut next_frame = Instant::now();
     let mut dirty = true;
-    let mut last_refresh = Instant::now();
     loop {
-        // Wait for input until the next frame is due (or not at all while training flat out).
-        let training_flat_out = matches!(app.budget(0.0), Budget::AsManyAsFit);
-        let wait = if training_flat_out { Duration::ZERO } else { FRAME };
-        if event::poll(wait)? {
-            let size = terminal.size()?;
+        // While training flat out, only look for input; otherwise wait for it up to a frame.
+        let flat_out = matches!(app.budget(0.0), Budget::AsManyAsFit);
+        let wait = if flat_out { Duration::ZERO } else { FRAME };
+        let mut input = false;
+        if events.poll(wait)? {
+            let size = terminal.size().map_err(io::Error::other)?;
             let area = Rect::new(0, 0, size.width, size.height);
             // Drain everything pending before drawing.
             loop {
-                dirty |= handle_event(&mut app, event::read()?, area);
-                if app.quit || !event::poll(Duration::ZERO)? {
+                input |= handle_event(&mut app, events.read()?, area);
+                if app.quit || !events.poll(Duration::ZERO)? {
                     break;
                 }
             }
         }
-        if app.quit {
-            return Ok(());
-        }
         let now = Instant::now();
+        if app.quit || until.is_some_and(|u| now >= u) {
+            return Ok(stats);
+        }
         let elapsed = now.duration_since(last_train).as_secs_f64();
         last_train = now;
-        let trained = match app.budget(elapsed) {
+        // Input is shown at once; otherwise train until the next frame is due, stopping
+        // early when a key arrives.
+        let budget = if input { Budget::Nothing } else { app.budget(elapsed) };
+        let deadline = next_frame.max(now + Duration::from_millis(1));
+        let trained = match budget {
             Budget::Nothing => 0,
-            Budget::Steps(n) => train_until(&mut app, n, now + SLICE),
-            Budget::AsManyAsFit => train_until(&mut app, u64::MAX, now + SLICE),
+            Budget::Steps(n) => train_until(&mut app, n, deadline, events)?,
+            Budget::AsManyAsFit => train_until(&mut app, u64::MAX, deadline, events)?,
         };
-        rate.steps += trained;
+        dirty |= input;
+        stats.steps += trained;
+        rate_steps += trained;
+        dirty |= trained > 0;
         if last_refresh.elapsed() >= REFRESH {
             app.refresh_if_stale();
             last_refresh = Instant::now();
         }
-        dirty |= trained > 0;
-        let secs = rate.since.elapsed().as_secs_f64();
+        let secs = rate_since.elapsed().as_secs_f64();
         if secs >= 1.0 {
-            app.measured_rate = rate.steps as f64 / secs;
-            rate = Rate { since: Instant::now(), steps: 0 };
+            app.measured_rate = rate_steps as f64 / secs;
+            rate_since = Instant::now();
+            rate_steps = 0;
         }
         let now = Instant::now();
-        if dirty && (now >= next_frame || trained == 0) {
-            terminal.draw(|f| ui::render(&app, f.area(), f.buffer_mut()))?;
+        if dirty && (input || now >= next_frame || trained == 0) {
+            terminal.draw(|f| ui::render(&app, f.area(), f.buffer_mut())).map_err(io::Error::other)?;
             dirty = false;
+            stats.frames += 1;
+            if until.is_some() {
+                stats.draws.push(Instant::now());
+            }
             next_frame = now + FRAME;
         }
     }
 }
 
-/// Train up to `n` steps but stop at `deadline`, checking the clock about every
-/// millisecond of work. Returns the steps taken.
-fn train_until(app: &mut App, n: u64, deadline: Instant) -> u64 {
+/// Train up to `n` steps but stop at `deadline` or when input is waiting, checking
+/// both about every millisecond of work. Returns the steps taken.
+fn train_until(app: &mut App, n: u64, deadline: Instant, events: &mut impl Events) -> io::Result<u64> {
     let mut done = 0;
     let mut chunk = 1u64;
     while done < n {
         let started = Instant::now();
-        if started >= deadline {
+        if started >= deadline || events.poll(Duration::ZERO)? {
             break;
         }
         let k = chunk.min(n - done);
@@ -162,5 +212,5 @@ fn train_until(app: &mut App, n: u64, deadline: Instant) -> u64 {
         let per_step = started.elapsed().as_secs_f64() / k as f64;
         chunk = ((1e-3 / per_step.max(1e-9)) as u64).clamp(1, 4096);
     }
-    done
+    Ok(done)
 }

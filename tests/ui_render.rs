@@ -126,7 +126,8 @@ fn menu_lists_the_bundled_scenarios() {
 }
 
 fn wide_app() -> App {
-    let text = "[data]\nsource = \"blobs\"\nsamples = 300\nfeatures = 784\nclasses = 10\n[network]\nhidden = 256\n";
+    let text =
+        "[data]\nsource = \"blobs\"\nsamples = 300\nfeatures = 784\nclasses = 10\n[network]\nhidden = 256\n";
     let dir = std::env::temp_dir().join(format!("nnviz-wide-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("wide.toml");

@@ -1,0 +1,27 @@
+//! Time to render one frame of the single view into a TestBackend, with the wide
+//! 784-256-10 matrices, at 120×40 and 250×70.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use nnviz::app::App;
+use nnviz::theme::ColorMode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn render(c: &mut Criterion) {
+    let loaded = nnviz::load::load("benches/workloads/wide.toml", None).expect("workload loads");
+    let mut app = App::new(ColorMode::TrueColor);
+    app.paused = true;
+    app.open(loaded);
+    app.train(5);
+    for (w, h) in [(120u16, 40u16), (250, 70)] {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+        c.bench_function(&format!("frame single wide {w}x{h}"), |b| {
+            b.iter(|| {
+                terminal.draw(|f| nnviz::ui::render(&app, f.area(), f.buffer_mut())).expect("draws");
+            })
+        });
+    }
+}
+
+criterion_group!(benches, render);
+criterion_main!(benches);
