@@ -46,6 +46,15 @@ pub struct Cli {
     /// Open the UI paused at step 0
     #[arg(long)]
     pub paused: bool,
+
+    /// Turn the scenario into the grid of its variants, e.g. regularization.l2.W1=0,1e-4,1e-3
+    /// (repeatable; the last --sweep varies fastest)
+    #[arg(long, value_name = "KEY=V1,V2,...")]
+    pub sweep: Vec<String>,
+
+    /// With --headless: print a table of the summaries instead of JSON Lines
+    #[arg(long)]
+    pub table: bool,
 }
 
 /// What to do, once the flags are known to make sense together.
@@ -83,6 +92,15 @@ impl Cli {
         }
         if self.dump.is_some() && !self.headless {
             return bad("--dump needs --headless");
+        }
+        if self.table && !self.headless {
+            return bad("--table needs --headless");
+        }
+        if !self.sweep.is_empty() && self.scenarios.len() != 1 {
+            return bad("--sweep takes exactly one scenario");
+        }
+        if !self.sweep.is_empty() && self.list {
+            return bad("--sweep does not go with --list");
         }
         if self.list {
             if !self.scenarios.is_empty() {

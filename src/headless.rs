@@ -26,32 +26,35 @@ struct MetricsLine<'a> {
 }
 
 #[derive(Serialize)]
-struct Frozen {
-    unchanged: usize,
-    total: usize,
+pub struct Frozen {
+    pub unchanged: usize,
+    pub total: usize,
     first_change_step: Option<u64>,
     why_code: Option<&'static str>,
     why: Option<String>,
 }
 
+/// The end-of-run line. `chosen` is only written when several runs are compared.
 #[derive(Serialize)]
-pub struct Summary<'a> {
+pub struct Summary {
     event: &'static str,
-    scenario: &'a str,
-    file: &'a str,
-    steps: u64,
-    train_loss: Option<Num>,
-    val_loss: Option<Num>,
+    pub scenario: String,
+    file: String,
+    pub steps: u64,
+    pub train_loss: Option<Num>,
+    pub val_loss: Option<Num>,
     train_acc: Option<Num>,
     pub val_acc: Option<Num>,
-    test_acc: Option<Num>,
-    diverged: Option<u64>,
-    frozen: PerTensor<Frozen>,
+    pub test_acc: Option<Num>,
+    pub diverged: Option<u64>,
+    pub frozen: PerTensor<Frozen>,
     dead_hidden_units: usize,
     duplicate_unit_groups: Vec<Vec<usize>>,
-    zero_fraction: PerMatrix<Num>,
-    near_zero_fraction: PerMatrix<Num>,
-    weight_norm: PerMatrix<Num>,
+    pub zero_fraction: PerMatrix<Num>,
+    pub near_zero_fraction: PerMatrix<Num>,
+    pub weight_norm: PerMatrix<Num>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chosen: Option<bool>,
 }
 
 fn metrics_line<'a>(name: &'a str, file: &'a str, m: &Metrics) -> MetricsLine<'a> {
@@ -71,14 +74,14 @@ fn metrics_line<'a>(name: &'a str, file: &'a str, m: &Metrics) -> MetricsLine<'a
     }
 }
 
-fn summary<'a>(name: &'a str, file: &'a str, t: &mut Trainer, last: &Metrics) -> Summary<'a> {
+fn summary(name: &str, file: &str, t: &mut Trainer, last: &Metrics) -> Summary {
     let test = t.test_eval();
     let diag = t.diagnose();
     let layer = |x: Tensor| if x == Tensor::W1 { 0 } else { 1 };
     Summary {
         event: "summary",
-        scenario: name,
-        file,
+        scenario: name.to_string(),
+        file: file.to_string(),
         steps: t.step,
         train_loss: last.train.map(|e| Num(e.loss)),
         val_loss: last.val.map(|e| Num(e.loss)),
@@ -102,38 +105,62 @@ fn summary<'a>(name: &'a str, file: &'a str, t: &mut Trainer, last: &Metrics) ->
         zero_fraction: PerMatrix::from_fn(|x| Num(diag.zero_fraction[layer(x)])),
         near_zero_fraction: PerMatrix::from_fn(|x| Num(diag.near_zero_fraction[layer(x)])),
         weight_norm: PerMatrix::from_fn(|x| Num(diag.norm[layer(x)])),
+        chosen: None,
     }
 }
 
-/// Train one scenario for `steps` updates, writing JSON Lines to `out`; returns the
-/// finished trainer. Metrics at step 0, every `log_every` steps and the last step; on
-/// divergence at step s, the metrics of s and the summary.
-pub fn run(
-    loaded: &Loaded,
-    steps: u64,
-    out: &mut impl Write,
-    progress: &indicatif::ProgressBar,
-) -> io::Result<Trainer> {
+/// A finished headless run: its metrics lines, its summary (without `chosen`, which
+/// depends on the other runs) and the trainer.
+pub struct Finished {
+    pub lines: Vec<u8>,
+    pub summary: Summary,
+    pub trainer: Trainer,
+}
+
+/// Train one scenario for `steps` updates. Metrics at step 0, every `log_every` steps and
+/// the last step; on divergence at step s, the metrics of s, and the run stops.
+pub fn train(loaded: &Loaded, steps: u64, progress: &indicatif::ProgressBar) -> io::Result<Finished> {
     let mut t = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
     let name = loaded.scenario.name.as_str();
     let file = loaded.file.as_str();
     let log_every = loaded.scenario.train.log_every;
+    let mut lines = Vec::new();
     let mut last = t.metrics();
-    write_line(out, &metrics_line(name, file, &last))?;
+    write_line(&mut lines, &metrics_line(name, file, &last))?;
+    let mut reported = 0;
     while t.step < steps && t.diverged.is_none() {
         t.step();
         if t.diverged.is_some() || t.step.is_multiple_of(log_every) || t.step == steps {
             last = t.metrics();
-            write_line(out, &metrics_line(name, file, &last))?;
+            write_line(&mut lines, &metrics_line(name, file, &last))?;
         }
         if t.step.is_multiple_of(1024) {
-            progress.set_position(t.step);
+            progress.inc(t.step - reported);
+            reported = t.step;
         }
     }
-    progress.inc(steps.saturating_sub(progress.position()));
-    let s = summary(name, file, &mut t, &last);
-    write_line(out, &s)?;
-    Ok(t)
+    progress.inc(steps.saturating_sub(reported));
+    let summary = summary(name, file, &mut t, &last);
+    Ok(Finished { lines, summary, trainer: t })
+}
+
+/// Mark the run chosen on validation, when there is more than one.
+pub fn choose(runs: &mut [Finished]) {
+    if runs.len() < 2 {
+        return;
+    }
+    let val: Vec<_> =
+        runs.iter().map(|r| (r.summary.val_acc.map(|n| n.0), r.summary.val_loss.map(|n| n.0))).collect();
+    let chosen = crate::train::compare::choose(&val);
+    for (i, r) in runs.iter_mut().enumerate() {
+        r.summary.chosen = Some(chosen == Some(i));
+    }
+}
+
+/// The JSON Lines of a finished run: its metrics, then its summary.
+pub fn write(run: &Finished, out: &mut impl Write) -> io::Result<()> {
+    out.write_all(&run.lines)?;
+    write_line(out, &run.summary)
 }
 
 fn write_line(out: &mut impl Write, v: &impl Serialize) -> io::Result<()> {

@@ -15,6 +15,8 @@ pub mod load;
 pub mod nn;
 pub mod runner;
 pub mod scenario;
+pub mod sweep;
+pub mod table;
 pub mod theme;
 pub mod train;
 pub mod ui;

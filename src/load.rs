@@ -59,9 +59,15 @@ pub fn load(arg: &str, seed: Option<u64>) -> Result<Loaded, ScenarioError> {
     if let Some(seed) = seed {
         scenario.override_seeds(seed);
     }
-    let data = load_data(&text.file, &scenario)?;
-    check_shapes(&text.file, &scenario, &data)?;
-    Ok(Loaded { file: text.file, scenario, data })
+    finish(&text.file, scenario)
+}
+
+/// Load the data of a validated scenario and check it against the network: what every
+/// way of making a scenario (a file, a sweep variant) ends with.
+pub fn finish(file: &str, scenario: Scenario) -> Result<Loaded, ScenarioError> {
+    let data = load_data(file, &scenario)?;
+    check_shapes(file, &scenario, &data)?;
+    Ok(Loaded { file: file.to_string(), scenario, data })
 }
 
 fn err(file: &str, s: &Scenario, key: &str, reason: impl Into<String>) -> ScenarioError {

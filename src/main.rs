@@ -9,6 +9,7 @@ use nnviz::cli::{Cli, Mode};
 use nnviz::load::{self, Loaded};
 use nnviz::scenario::ScenarioError;
 use nnviz::{bundled, headless, scenario};
+use rayon::prelude::*;
 
 /// Exit statuses: 0 done, 2 bad command line or scenario, 1 anything else.
 enum Failure {
@@ -69,11 +70,6 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
 }
 
 fn ui(cli: &Cli) -> Result<ExitCode, Failure> {
-    if cli.scenarios.len() > 1 {
-        return Err(Failure::Usage(ScenarioError::cli(
-            "the terminal UI shows one scenario at a time (use --headless for several)",
-        )));
-    }
     // Every scenario error is reported before the screen opens.
     let runs = load_all(cli)?;
     if !io::stdout().is_terminal() {
@@ -87,14 +83,19 @@ fn ui(cli: &Cli) -> Result<ExitCode, Failure> {
     app.paused = cli.paused;
     app.fresh =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
-    if let Some(loaded) = runs.into_iter().next() {
-        app.open(loaded);
+    if !runs.is_empty() {
+        app.open_all(runs);
     }
     nnviz::runner::run(app).map_err(|e| Failure::Io(format!("terminal: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// Every scenario of the command line, or the variants of a sweep, loaded and checked.
 fn load_all(cli: &Cli) -> Result<Vec<Loaded>, Failure> {
+    if !cli.sweep.is_empty() {
+        // SWEEP-PENDING
+        return Err(Failure::Usage(ScenarioError::cli("--sweep: pending")));
+    }
     Ok(cli.scenarios.iter().map(|a| load::load(a, cli.seed)).collect::<Result<_, _>>()?)
 }
 
@@ -148,17 +149,28 @@ fn headless_runs(cli: &Cli) -> Result<ExitCode, Failure> {
     } else {
         indicatif::ProgressBar::hidden()
     };
+    // Runs are independent and seeded: in parallel, printed in argument order, the bytes
+    // are the same whatever the number of threads.
+    let mut finished = runs
+        .par_iter()
+        .zip(steps.par_iter())
+        .map(|(r, &n)| headless::train(r, n, &progress))
+        .collect::<io::Result<Vec<_>>>()
+        .map_err(io_failure)?;
+    progress.finish_and_clear();
+    headless::choose(&mut finished);
     let mut out = io::BufWriter::new(io::stdout().lock());
-    let mut dumps = Vec::new();
-    for (r, &n) in runs.iter().zip(&steps) {
-        let trainer = headless::run(r, n, &mut out, &progress).map_err(io_failure)?;
-        if cli.dump.is_some() {
-            dumps.push(headless::dump(r, &trainer));
+    if cli.table {
+        let summaries: Vec<_> = finished.iter().map(|f| &f.summary).collect();
+        out.write_all(nnviz::table::render(&summaries).as_bytes()).map_err(io_failure)?;
+    } else {
+        for f in &finished {
+            headless::write(f, &mut out).map_err(io_failure)?;
         }
     }
     out.flush().map_err(io_failure)?;
-    progress.finish_and_clear();
     if let Some(path) = &cli.dump {
+        let dumps: Vec<_> = runs.iter().zip(&finished).map(|(r, f)| headless::dump(r, &f.trainer)).collect();
         let text =
             if dumps.len() == 1 { serde_json::to_string(&dumps[0]) } else { serde_json::to_string(&dumps) };
         let text = text.map_err(|e| Failure::Io(e.to_string()))?;

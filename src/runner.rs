@@ -93,7 +93,7 @@ pub fn handle_event(app: &mut App, ev: Event, size: Rect) -> bool {
 
 /// A click on a heatmap selects the element under it.
 pub fn click(app: &mut App, x: u16, y: u16, size: Rect) {
-    let Some(run) = &app.run else { return };
+    let Some(run) = app.run() else { return };
     let Some(areas) = ui::layout::areas(size, app) else { return };
     let hit = areas.maps.iter().find(|m| m.inner.contains(ratatui::layout::Position { x, y }));
     let Some(m) = hit else { return };

@@ -215,3 +215,65 @@ fn every_invalid_fixture_fails_with_one_line_naming_file_and_key() {
     }
     assert!(seen >= 60, "only {seen} fixtures");
 }
+
+#[test]
+fn parallel_runs_equal_sequential_bit_for_bit() {
+    let args = [
+        "--headless",
+        "--steps",
+        "200",
+        "regularization/none",
+        "regularization/l1",
+        "regularization/dropout",
+    ];
+    let run = |threads: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_nnviz"))
+            .args(args)
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(common::root())
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        o.stdout
+    };
+    assert_eq!(run("1"), run("2"));
+}
+
+#[test]
+fn several_runs_mark_the_chosen_one() {
+    let lines = headless(&["--steps", "100", "zero_w1", "random_init"]);
+    let summaries: Vec<&Value> = lines.iter().filter(|l| l["event"] == "summary").collect();
+    assert_eq!(summaries.len(), 2);
+    let chosen: Vec<bool> = summaries.iter().map(|s| s["chosen"].as_bool().unwrap()).collect();
+    let acc: Vec<f64> = summaries.iter().map(|s| f(&s["val_acc"])).collect();
+    assert_eq!(chosen, [acc[0] >= acc[1], acc[1] > acc[0]]);
+    let one = headless(&["--steps", "5", "zero_w1"]);
+    assert!(summary(&one).get("chosen").is_none(), "one run: no chosen field");
+}
+
+#[test]
+fn table_prints_one_aligned_row_per_run() {
+    let o = nnviz(&["--headless", "--table", "--steps", "50", "regularization/none", "regularization/l1"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3);
+    for h in [
+        "scenario",
+        "steps",
+        "train loss",
+        "val loss",
+        "val acc",
+        "test acc",
+        "W1 =0",
+        "|W1|",
+        "frozen",
+        "chosen",
+    ] {
+        assert!(lines[0].contains(h), "{h} missing from {}", lines[0]);
+    }
+    assert!(lines[1].starts_with("none ") && lines[2].starts_with("l1 "));
+    assert_eq!(lines.iter().filter(|l| l.trim_end().ends_with('*')).count(), 1);
+    assert_usage_error(&["--table", "zero_w2"], "--table");
+    assert_usage_error(&["--headless", "--sweep", "network.hidden=2,4", "zero_w2", "zero_all"], "--sweep");
+}

@@ -31,13 +31,13 @@ fn every_action_has_a_key_and_is_in_the_help() {
 fn step_while_paused_shows_w2_then_w1_moving() {
     let mut a = app("zero_w2");
     press(&mut a, Key::Char('n'));
-    let run = a.run.as_ref().unwrap();
+    let run = a.run().unwrap();
     assert_eq!(run.trainer.step, 1);
     assert_eq!(run.trainer.changes.first_change_step(Tensor::W2), Some(1));
     assert!(run.trainer.changes.is_frozen(Tensor::W1));
     assert_eq!(run.metrics.step, 1, "a manual step refreshes the numbers");
     press(&mut a, Key::Char('n'));
-    assert_eq!(a.run.as_ref().unwrap().trainer.changes.first_change_step(Tensor::W1), Some(2));
+    assert_eq!(a.run().unwrap().trainer.changes.first_change_step(Tensor::W1), Some(2));
 }
 
 #[test]
@@ -46,21 +46,21 @@ fn n_while_running_asks_to_pause_first() {
     press(&mut a, Key::Char(' '));
     assert!(!a.paused);
     press(&mut a, Key::Char('n'));
-    assert_eq!(a.run.as_ref().unwrap().trainer.step, 0);
+    assert_eq!(a.run().unwrap().trainer.step, 0);
     assert!(a.message.as_deref().unwrap().contains("pause first"));
 }
 
 #[test]
 fn restart_replays_and_fresh_seeds_differ() {
     let mut a = app("random_init");
-    let start = a.run.as_ref().unwrap().trainer.params.clone();
+    let start = a.run().unwrap().trainer.params.clone();
     a.train(25);
     press(&mut a, Key::Char('r'));
-    let run = a.run.as_ref().unwrap();
+    let run = a.run().unwrap();
     assert_eq!(run.trainer.step, 0);
     assert_eq!(run.trainer.params, start);
     press(&mut a, Key::Char('R'));
-    assert_ne!(a.run.as_ref().unwrap().trainer.params, start);
+    assert_ne!(a.run().unwrap().trainer.params, start);
     assert!(a.message.as_deref().unwrap().contains("fresh seed"));
 }
 
@@ -88,11 +88,11 @@ fn stops_at_train_steps_and_resumes_past_them() {
     let mut a = app("dropout_slide");
     a.paused = false;
     a.train(1000);
-    assert_eq!(a.run.as_ref().unwrap().trainer.step, 10);
+    assert_eq!(a.run().unwrap().trainer.step, 10);
     assert_eq!(a.status(), "done");
     press(&mut a, Key::Char(' '));
     a.train(5);
-    assert_eq!(a.run.as_ref().unwrap().trainer.step, 15);
+    assert_eq!(a.run().unwrap().trainer.step, 15);
     assert_eq!(a.status(), "running");
 }
 
@@ -122,7 +122,7 @@ fn esc_closes_help_then_quits() {
     press(&mut a, Key::Char('?'));
     assert!(a.help);
     press(&mut a, Key::Char('n'));
-    assert_eq!(a.run.as_ref().unwrap().trainer.step, 0, "keys do not leak through the help");
+    assert_eq!(a.run().unwrap().trainer.step, 0, "keys do not leak through the help");
     press(&mut a, Key::Esc);
     assert!(!a.help && !a.quit);
     press(&mut a, Key::Char('i'));
@@ -143,7 +143,7 @@ fn menu_starts_the_chosen_scenario() {
     press(&mut a, Key::Down);
     press(&mut a, Key::Enter);
     assert_eq!(a.screen, Screen::Single);
-    assert_eq!(a.run.as_ref().unwrap().loaded.scenario.name, nnviz::bundled::BUNDLED[2].0);
+    assert_eq!(a.run().unwrap().loaded.scenario.name, nnviz::bundled::BUNDLED[2].0);
 }
 
 #[test]
@@ -164,4 +164,63 @@ fn save_writes_json_and_csv_atomically() {
         .unwrap()
         .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"));
     assert_eq!(leftovers.count(), 0);
+}
+
+fn compare(names: &[&str]) -> App {
+    let mut app = App::new(ColorMode::TrueColor);
+    app.paused = true;
+    app.open_all(names.iter().map(|n| nnviz::load::load(n, None).unwrap()).collect());
+    app
+}
+
+fn steps(a: &App) -> Vec<u64> {
+    a.runs.iter().map(|r| r.trainer.step).collect()
+}
+
+#[test]
+fn compare_runs_stay_in_lockstep() {
+    let mut a = compare(&["regularization/none", "regularization/l2", "regularization/l1"]);
+    assert_eq!(a.screen, Screen::Compare);
+    press(&mut a, Key::Char('n'));
+    assert_eq!(steps(&a), [1, 1, 1]);
+    a.paused = false;
+    a.train(40);
+    assert_eq!(steps(&a), [41, 41, 41]);
+    press(&mut a, Key::Char('r'));
+    assert_eq!(steps(&a), [0, 0, 0]);
+    press(&mut a, Key::Char('R'));
+    let seeds: Vec<u64> = a.runs.iter().map(|r| r.loaded.scenario.init.seed).collect();
+    assert!(seeds.iter().all(|&s| s == seeds[0]), "one fresh seed for every run");
+}
+
+#[test]
+fn chosen_follows_validation_accuracy() {
+    let mut a = compare(&["zero_w1", "random_init"]);
+    a.train(300);
+    a.refresh_if_stale();
+    let accs: Vec<f64> = a.runs.iter().map(|r| r.metrics.val.unwrap().acc).collect();
+    let best = if accs[1] > accs[0] { 1 } else { 0 };
+    assert_eq!(a.chosen(), Some(best), "accuracies {accs:?}");
+    let none = compare(&["zero_all", "dropout_slide"]);
+    assert_eq!(none.chosen(), None, "no validation split, nothing chosen");
+}
+
+#[test]
+fn enter_and_esc_round_trip_keeps_each_run() {
+    let mut a = compare(&["regularization/none", "regularization/l2"]);
+    a.train(5);
+    press(&mut a, Key::Right);
+    assert_eq!(a.current, 1);
+    press(&mut a, Key::Enter);
+    assert_eq!(a.screen, Screen::Single);
+    assert_eq!(a.run().unwrap().loaded.scenario.name, "l2");
+    press(&mut a, Key::Char('n'));
+    assert_eq!(steps(&a), [6, 6], "stepping in the single view keeps lockstep");
+    let params = a.runs[1].trainer.params.clone();
+    press(&mut a, Key::Esc);
+    assert_eq!(a.screen, Screen::Compare);
+    assert_eq!(a.runs[1].trainer.params, params);
+    assert!(!a.quit);
+    press(&mut a, Key::Esc);
+    assert!(a.quit, "Esc quits at the top level");
 }

@@ -164,7 +164,7 @@ fn colours_on_chosen_cells() {
     let area = Rect::new(0, 0, 120, 40);
     let b = screen(&a, 120, 40);
     let areas = nnviz::ui::layout::areas(area, &a).unwrap();
-    let run: &Run = a.run.as_ref().unwrap();
+    let run: &Run = a.run().unwrap();
     for m in &areas.maps {
         let (rows, cols) = run.shape(m.tensor);
         let g = nnviz::ui::heatmap::geometry(rows, cols, m.inner, 0, Some((0, 0)), ColorMode::TrueColor);
@@ -178,4 +178,47 @@ fn colours_on_chosen_cells() {
     }
     assert_ne!(a.palette.zero(), a.palette.color(1e-9));
     assert_ne!(a.palette.zero(), Color::Reset);
+}
+
+fn compare_app(n: usize) -> App {
+    let names = [
+        "regularization/none",
+        "regularization/l2",
+        "regularization/l1",
+        "regularization/l1_l2",
+        "regularization/dropout",
+    ];
+    let loaded: Vec<_> = (0..n)
+        .map(|i| {
+            let mut l = nnviz::load::load(names[i % names.len()], None).unwrap();
+            if i >= names.len() {
+                l.scenario.name = format!("{}-{i}", l.scenario.name);
+            }
+            l
+        })
+        .collect();
+    let mut app = App::new(ColorMode::TrueColor);
+    app.paused = true;
+    app.open_all(loaded);
+    app.train(30);
+    app.refresh_if_stale();
+    app
+}
+
+#[test]
+fn compare_view_renders_2_5_9_runs() {
+    for n in [2, 5, 9] {
+        let a = compare_app(n);
+        for (w, h) in [(120u16, 40u16), (200, 60)] {
+            let s = text(&screen(&a, w, h));
+            assert!(s.contains(&format!("compare {n} runs")), "{n} runs at {w}×{h}");
+            assert!(s.contains("Validation loss"));
+            assert!(s.contains("★ chosen"), "{n} runs at {w}×{h}:\n{s}");
+            let fit = (w / nnviz::ui::compare::MIN_COLUMN) as usize;
+            if n > fit {
+                assert!(s.contains(&format!("{} more ▶", n - fit)), "{n} runs at {w}×{h}:\n{s}");
+            }
+            insta::assert_snapshot!(format!("compare_{n}_{w}x{h}"), s);
+        }
+    }
 }

@@ -43,6 +43,9 @@ pub struct Run {
     pub diagnosis: Diagnosis,
     /// Training pauses here (status done) until resumed; `None` once resumed past it.
     pub stop_at: Option<u64>,
+    /// Test accuracy, measured once the run is done (and only then: it is for quoting,
+    /// not for choosing).
+    pub test_acc: Option<f64>,
 }
 
 impl Run {
@@ -52,7 +55,10 @@ impl Run {
         let diagnosis = trainer.diagnose();
         let mut history = History::new(HISTORY_POINTS, loaded.scenario.train.log_every);
         history.push((&metrics).into());
-        Run { loaded, trainer, history, metrics, diagnosis, stop_at: Some(stop_at) }
+        let mut run =
+            Run { loaded, trainer, history, metrics, diagnosis, stop_at: Some(stop_at), test_acc: None };
+        run.measure_test();
+        run
     }
 
     pub fn done(&self) -> bool {
@@ -76,6 +82,11 @@ impl Run {
         self.metrics = self.trainer.metrics();
         self.diagnosis = self.trainer.diagnose();
         self.history.push((&self.metrics).into());
+        self.measure_test();
+    }
+
+    fn measure_test(&mut self) {
+        self.test_acc = if self.done() { self.trainer.test_eval().map(|e| e.acc) } else { None };
     }
 
     /// The displayed matrix of a tensor: biases as one column, beside their matrix.
@@ -97,6 +108,8 @@ pub enum Screen {
         selected: usize,
     },
     Single,
+    /// Several runs side by side, trained in lockstep.
+    Compare,
 }
 
 /// Per-heatmap view settings.
@@ -126,7 +139,12 @@ impl Default for View {
 
 pub struct App {
     pub screen: Screen,
-    pub run: Option<Run>,
+    /// One run in the single view, several in the compare view.
+    pub runs: Vec<Run>,
+    /// The run the single view shows; the selected column in the compare view.
+    pub current: usize,
+    /// First column shown in the compare view.
+    pub scroll: usize,
     pub paused: bool,
     pub speed: usize,
     pub view: View,
@@ -163,7 +181,9 @@ impl App {
     pub fn new(colors: ColorMode) -> Self {
         App {
             screen: Screen::Menu { selected: 0 },
-            run: None,
+            runs: Vec::new(),
+            current: 0,
+            scroll: 0,
             paused: false,
             speed: SPEEDS.len() - 4,
             view: View::default(),
@@ -182,13 +202,45 @@ impl App {
         }
     }
 
-    /// Open a loaded scenario in the single view.
+    /// Open one loaded scenario in the single view.
     pub fn open(&mut self, loaded: Loaded) {
-        let stop = self.steps_override.unwrap_or(loaded.scenario.train.steps);
-        self.run = Some(Run::new(loaded, stop));
-        self.screen = Screen::Single;
+        self.open_all(vec![loaded]);
+    }
+
+    /// Open scenarios: one in the single view, several in the compare view.
+    pub fn open_all(&mut self, loaded: Vec<Loaded>) {
+        self.runs = loaded
+            .into_iter()
+            .map(|l| {
+                let stop = self.steps_override.unwrap_or(l.scenario.train.steps);
+                Run::new(l, stop)
+            })
+            .collect();
+        self.current = 0;
+        self.scroll = 0;
+        self.screen = if self.runs.len() > 1 { Screen::Compare } else { Screen::Single };
         self.view = View::default();
         self.credit = 0.0;
+    }
+
+    /// The run the single view shows (the selected column in the compare view).
+    pub fn run(&self) -> Option<&Run> {
+        self.runs.get(self.current)
+    }
+
+    /// The run to quote, chosen on validation (see [`crate::train::compare::choose`]).
+    pub fn chosen(&self) -> Option<usize> {
+        let val: Vec<_> =
+            self.runs.iter().map(|r| (r.metrics.val.map(|e| e.acc), r.metrics.val.map(|e| e.loss))).collect();
+        crate::train::compare::choose(&val)
+    }
+
+    pub fn comparing(&self) -> bool {
+        self.runs.len() > 1
+    }
+
+    pub fn all_done(&self) -> bool {
+        !self.runs.is_empty() && self.runs.iter().all(Run::done)
     }
 
     pub fn speed_label(&self) -> String {
@@ -198,11 +250,15 @@ impl App {
         }
     }
 
+    /// running / paused / done / diverged at step N — of the shown run in the single
+    /// view, of all runs together in the compare view.
     pub fn status(&self) -> String {
-        let Some(run) = &self.run else { return String::new() };
-        if let Some(s) = run.trainer.diverged {
+        let shown = if self.screen == Screen::Compare { None } else { self.run() };
+        let diverged = shown.and_then(|r| r.trainer.diverged);
+        let done = shown.map_or(self.all_done(), Run::done);
+        if let Some(s) = diverged {
             format!("diverged at step {s}")
-        } else if run.done() {
+        } else if done {
             "done".to_string()
         } else if self.paused {
             "paused".to_string()
@@ -213,8 +269,8 @@ impl App {
 
     /// How much to train given the time since the last call.
     pub fn budget(&mut self, elapsed_secs: f64) -> Budget {
-        let Some(run) = &self.run else { return Budget::Nothing };
-        if self.paused || run.done() || self.help || self.screen != Screen::Single {
+        let showing_runs = matches!(self.screen, Screen::Single | Screen::Compare);
+        if self.runs.is_empty() || self.paused || self.all_done() || self.help || !showing_runs {
             self.credit = 0.0;
             return Budget::Nothing;
         }
@@ -232,27 +288,31 @@ impl App {
         }
     }
 
-    /// Recompute the metrics if they are older than the current step: the runner calls
-    /// this a few times a second so scenarios with a long `log_every` still move.
+    /// Recompute the metrics of runs whose numbers are older than their step: the runner
+    /// calls this a few times a second so scenarios with a long `log_every` still move.
     pub fn refresh_if_stale(&mut self) {
-        if let Some(run) = &mut self.run
-            && run.metrics.step != run.trainer.step
-        {
-            run.refresh();
+        for run in &mut self.runs {
+            if run.metrics.step != run.trainer.step {
+                run.refresh();
+            }
         }
     }
 
-    /// Train up to `n` steps, stopping early when the run is done. Returns steps taken.
+    /// Train every run up to `n` steps in lockstep (all at the same step after the call,
+    /// except runs that are done). Returns the steps taken by the furthest run.
     pub fn train(&mut self, n: u64) -> u64 {
-        let Some(run) = &mut self.run else { return 0 };
-        let start = run.trainer.step;
-        for _ in 0..n {
-            if run.done() {
-                break;
+        let mut most = 0;
+        for run in &mut self.runs {
+            let start = run.trainer.step;
+            for _ in 0..n {
+                if run.done() {
+                    break;
+                }
+                run.step();
             }
-            run.step();
+            most = most.max(run.trainer.step - start);
         }
-        run.trainer.step - start
+        most
     }
 
     pub fn handle(&mut self, action: Action) {
@@ -267,6 +327,9 @@ impl App {
             } else if action == Action::Quit {
                 self.quit = true;
             }
+            return;
+        }
+        if self.screen == Screen::Compare && self.handle_compare(action) {
             return;
         }
         match action {
@@ -302,6 +365,8 @@ impl App {
             Action::Back => {
                 if self.info {
                     self.info = false;
+                } else if self.comparing() {
+                    self.screen = Screen::Compare;
                 } else {
                     self.quit = true;
                 }
@@ -309,6 +374,34 @@ impl App {
             Action::Enter => {}
             Action::Quit => self.quit = true,
         }
+    }
+
+    /// Keys that mean something else in the compare view; returns whether it took the key.
+    fn handle_compare(&mut self, action: Action) -> bool {
+        let n = self.runs.len();
+        match action {
+            Action::Left | Action::FocusPrev => self.current = (self.current + n - 1) % n,
+            Action::Right | Action::FocusNext => self.current = (self.current + 1) % n,
+            Action::Enter => {
+                self.screen = Screen::Single;
+                self.view = View::default();
+            }
+            Action::Back => {
+                if self.info {
+                    self.info = false;
+                } else {
+                    self.quit = true;
+                }
+            }
+            Action::Up
+            | Action::Down
+            | Action::ToggleGrads
+            | Action::ZoomIn
+            | Action::ZoomOut
+            | Action::ToggleMask => {}
+            _ => return false,
+        }
+        true
     }
 
     fn handle_menu(&mut self, action: Action, selected: usize) {
@@ -330,10 +423,11 @@ impl App {
     }
 
     fn toggle_pause(&mut self) {
-        let Some(run) = &mut self.run else { return };
-        if run.done() && run.trainer.diverged.is_none() {
-            // Resume past train.steps.
-            run.stop_at = None;
+        if self.all_done() {
+            // Resume past train.steps (diverged runs stay where they stopped).
+            for run in &mut self.runs {
+                run.stop_at = None;
+            }
             self.paused = false;
         } else {
             self.paused = !self.paused;
@@ -348,7 +442,7 @@ impl App {
             ));
             return;
         }
-        if let Some(run) = &mut self.run {
+        for run in &mut self.runs {
             if run.done() && run.trainer.diverged.is_none() {
                 run.stop_at = None;
             }
@@ -358,18 +452,19 @@ impl App {
         }
     }
 
+    /// Every run back to step 0; with a seed, that seed for init, batches and dropout
+    /// of every run (the same for all, so the comparison stays fair).
     fn restart(&mut self, seed: Option<u64>) {
-        let Some(run) = &self.run else { return };
-        let mut loaded = run.loaded.clone();
-        if let Some(s) = seed {
-            loaded.scenario.init.seed = s;
-            loaded.scenario.train.seed = s;
-            loaded.scenario.dropout.seed = s;
+        for run in &mut self.runs {
+            let mut loaded = run.loaded.clone();
+            if let Some(s) = seed {
+                loaded.scenario.init.seed = s;
+                loaded.scenario.train.seed = s;
+                loaded.scenario.dropout.seed = s;
+            }
+            let stop = self.steps_override.unwrap_or(loaded.scenario.train.steps);
+            *run = Run::new(loaded, stop);
         }
-        let stop = self.steps_override.unwrap_or(loaded.scenario.train.steps);
-        let view = self.view.clone();
-        self.run = Some(Run::new(loaded, stop));
-        self.view = view;
         self.credit = 0.0;
         self.message = Some(match seed {
             Some(s) => format!("restarted with fresh seed {s} (init, batches, dropout; same data)"),
@@ -378,7 +473,7 @@ impl App {
     }
 
     fn move_cursor(&mut self, dr: isize, dc: isize) {
-        let Some(run) = &self.run else { return };
+        let Some(run) = self.run() else { return };
         let t = self.view.focus;
         let (rows, cols) = run.shape(t);
         let (r, c) = self.view.cursor[t as usize];
@@ -403,7 +498,7 @@ impl App {
     /// Write the `--dump` JSON of the current state and the metric history as CSV into
     /// `dir`, each atomically. Returns the two paths.
     pub fn save(&self, dir: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
-        let run = self.run.as_ref().ok_or_else(|| std::io::Error::other("no run"))?;
+        let run = self.run().ok_or_else(|| std::io::Error::other("no run"))?;
         let base = format!("{}-step{}", slug(&run.loaded.scenario.name), run.trainer.step);
         let json = dir.join(format!("{base}.json"));
         let csv = dir.join(format!("{base}.csv"));

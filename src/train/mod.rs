@@ -1,5 +1,6 @@
 //! Training runs: the seeded trainer, the frozen-parameter analysis and diagnosis.
 
+pub mod compare;
 pub mod diagnose;
 pub mod frozen;
 pub mod history;

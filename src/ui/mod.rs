@@ -1,5 +1,6 @@
 //! Pure rendering from the app state: every panel is a function of `&App`.
 
+pub mod compare;
 pub mod footer;
 pub mod frozen;
 pub mod header;
@@ -25,10 +26,11 @@ use layout::{MIN_HEIGHT, MIN_WIDTH, MapArea};
 
 /// Draw the whole screen.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    match (app.screen, &app.run) {
+    match (app.screen, app.run()) {
         (Screen::Menu { selected }, _) => menu::render(app, selected, area, buf),
         (Screen::Single, Some(run)) => single(app, run, area, buf),
-        (Screen::Single, None) => {}
+        (Screen::Compare, Some(_)) => compare::render(app, area, buf),
+        (_, None) => {}
     }
     if app.help {
         help::render(area, buf);

@@ -1,0 +1,340 @@
+//! The compare view: one column per run, trained in lockstep, on shared scales, with the
+//! validation-loss curves overlaid and the run chosen on validation marked.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Widget};
+
+use super::heatmap::Heatmap;
+use super::text::{num, percent, short};
+use super::{matrix, too_small};
+use crate::app::{App, Run};
+use crate::nn::Tensor;
+use crate::scenario::Init;
+use crate::theme::ColorMode;
+
+/// The narrowest column that still reads.
+pub const MIN_COLUMN: u16 = 28;
+
+/// Distinct colours for the overlaid curves, cycled.
+const CURVES: [Color; 8] = [
+    Color::Cyan,
+    Color::Yellow,
+    Color::Magenta,
+    Color::Green,
+    Color::LightRed,
+    Color::LightBlue,
+    Color::White,
+    Color::LightGreen,
+];
+
+/// Which columns fit: the first index and how many, keeping `current` in view.
+pub fn visible(width: u16, runs: usize, current: usize, scroll: usize) -> (usize, usize) {
+    let fit = ((width / MIN_COLUMN) as usize).clamp(1, runs.max(1));
+    let mut first = scroll.min(runs.saturating_sub(fit));
+    if current < first {
+        first = current;
+    } else if current >= first + fit {
+        first = current + 1 - fit;
+    }
+    (first, fit)
+}
+
+fn init_name(i: &Init) -> &'static str {
+    match i {
+        Init::Zeros => "zeros",
+        Init::Constant(_) => "constant",
+        Init::Normal(_) => "normal",
+        Init::Uniform(_) => "uniform",
+        Init::Xavier => "xavier",
+        Init::He => "he",
+        Init::Values { .. } => "values",
+    }
+}
+
+/// What a chart marker looks like, for the mono legend.
+fn marker_glyph(m: Marker) -> &'static str {
+    match m {
+        Marker::Dot => "•",
+        Marker::Block => "█",
+        Marker::Bar => "▄",
+        _ => "⠿",
+    }
+}
+
+fn val_loss_points(run: &Run) -> Vec<(f64, f64)> {
+    run.history
+        .points()
+        .iter()
+        .filter_map(|p| p.val_loss.filter(|v| v.is_finite()).map(|v| (p.step as f64, v)))
+        .collect()
+}
+
+fn train_loss_points(run: &Run) -> Vec<(f64, f64)> {
+    run.history
+        .points()
+        .iter()
+        .filter_map(|p| p.train_loss.filter(|v| v.is_finite()).map(|v| (p.step as f64, v)))
+        .collect()
+}
+
+/// The largest finite loss any run has logged: the shared y-scale.
+fn shared_loss_max(app: &App) -> f64 {
+    let mut max = 0.0f64;
+    for r in &app.runs {
+        for p in r.history.points() {
+            for v in [p.train_loss, p.val_loss].into_iter().flatten().filter(|v| v.is_finite()) {
+                max = max.max(v);
+            }
+        }
+    }
+    max.max(1e-9)
+}
+
+fn max_abs(app: &App, t: Tensor) -> f64 {
+    app.runs
+        .iter()
+        .flat_map(|r| r.trainer.params.get(t).iter())
+        .filter(|v| v.is_finite())
+        .fold(0.0, |a, &v| a.max(v.abs()))
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    if super::layout::too_small(area) {
+        too_small(area, buf);
+        return;
+    }
+    let [head, overlay, columns, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Percentage(28),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header_line(app, head, buf);
+    overlay_chart(app, overlay, buf);
+    let (first, fit) = visible(columns.width, app.runs.len(), app.current, app.scroll);
+    let shown = fit.min(app.runs.len() - first);
+    let cols = Layout::horizontal(vec![Constraint::Ratio(1, shown as u32); shown]).split(columns);
+    let y_max = shared_loss_max(app);
+    let scales = [max_abs(app, Tensor::W1), max_abs(app, Tensor::W2)];
+    let chosen = app.chosen();
+    for (k, rect) in cols.iter().enumerate() {
+        let i = first + k;
+        column(app, i, chosen == Some(i), y_max, scales, *rect, buf);
+    }
+    footer(app, first, shown, chosen, foot, buf);
+}
+
+fn header_line(app: &App, area: Rect, buf: &mut Buffer) {
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let step = app.runs.iter().map(|r| r.trainer.step).max().unwrap_or(0);
+    let epoch = app.run().map_or(0, |r| r.trainer.epoch);
+    Line::from(vec![
+        Span::styled(format!(" compare {} runs ", app.runs.len()), bold.add_modifier(Modifier::REVERSED)),
+        Span::raw(" "),
+        Span::styled(format!("step {step}"), bold),
+        Span::raw(format!("  epoch {epoch}  ")),
+        Span::styled(app.status(), bold),
+        Span::raw(format!("  {}", app.speed_label())),
+    ])
+    .render(area, buf);
+}
+
+fn overlay_chart(app: &App, area: Rect, buf: &mut Buffer) {
+    let series: Vec<Vec<(f64, f64)>> = app.runs.iter().map(val_loss_points).collect();
+    let mono = app.colors == ColorMode::Mono;
+    let markers = [Marker::Braille, Marker::Dot, Marker::Block, Marker::Bar];
+    let datasets: Vec<Dataset> = app
+        .runs
+        .iter()
+        .zip(&series)
+        .enumerate()
+        .filter(|(_, (_, s))| !s.is_empty())
+        .map(|(i, (r, s))| {
+            let style = if mono { Style::new() } else { Style::new().fg(CURVES[i % CURVES.len()]) };
+            let marker = if mono { markers[i % markers.len()] } else { Marker::Braille };
+            Dataset::default()
+                .name(r.loaded.scenario.name.clone())
+                .marker(marker)
+                .graph_type(GraphType::Line)
+                .style(style)
+                .data(s)
+        })
+        .collect();
+    let x_max = app.runs.iter().map(|r| r.trainer.step).max().unwrap_or(0).max(1) as f64;
+    let y_max = series.iter().flatten().map(|p| p.1).fold(0.0f64, f64::max).max(1e-9);
+    // The legend is the title: each name in its curve's colour (or marker, in mono), so
+    // it never covers the curves.
+    let mut title = vec![Span::raw(if series.iter().all(Vec::is_empty) {
+        "Validation loss (no validation split)"
+    } else {
+        "Validation loss "
+    })];
+    for (i, r) in app.runs.iter().enumerate() {
+        let (mark, style) = if mono {
+            (marker_glyph(markers[i % markers.len()]), Style::new())
+        } else {
+            ("━", Style::new().fg(CURVES[i % CURVES.len()]))
+        };
+        title.push(Span::styled(format!(" {mark} {}", r.loaded.scenario.name), style));
+    }
+    Chart::new(datasets)
+        .block(Block::bordered().title(Line::from(title)))
+        .x_axis(
+            Axis::default()
+                .bounds([0.0, x_max])
+                .labels([Line::from("0"), Line::from(format!("step {x_max}"))]),
+        )
+        .y_axis(Axis::default().bounds([0.0, y_max * 1.05]).labels([Line::from("0"), Line::from(num(y_max))]))
+        .legend_position(None)
+        .render(area, buf);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn column(app: &App, i: usize, chosen: bool, y_max: f64, scales: [f64; 2], area: Rect, buf: &mut Buffer) {
+    let run = &app.runs[i];
+    let s = &run.loaded.scenario;
+    let selected = i == app.current;
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let mut title = vec![Span::styled(
+        s.name.clone(),
+        if selected { bold.add_modifier(Modifier::REVERSED) } else { bold },
+    )];
+    if chosen {
+        title.push(Span::styled(" ★ chosen", bold));
+    }
+    let block =
+        Block::bordered().title(Line::from(title)).border_style(if selected { bold } else { Style::new() });
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let [settings, chart, numbers, w1, w2, stats] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Percentage(34),
+        Constraint::Length(2),
+        Constraint::Percentage(30),
+        Constraint::Percentage(16),
+        Constraint::Min(3),
+    ])
+    .areas(inner);
+    let d = &s.dropout;
+    Paragraph::new(vec![
+        Line::from(format!(
+            "l2 {}/{} l1 {}/{}",
+            short(s.reg.l2[0]),
+            short(s.reg.l2[1]),
+            short(s.reg.l1[0]),
+            short(s.reg.l1[1])
+        )),
+        Line::from(format!(
+            "keep {}/{} init {}",
+            short(d.keep_input),
+            short(d.keep_hidden),
+            init_name(&s.init.w1)
+        )),
+    ])
+    .render(settings, buf);
+    mini_chart(run, app.colors, y_max, chart, buf);
+    let m = &run.metrics;
+    let test = if app.all_done() {
+        run.test_acc.map_or("test —".to_string(), |a| format!("test {}", percent(Some(a))))
+    } else {
+        "test at end".to_string()
+    };
+    Paragraph::new(vec![
+        Line::from(vec![
+            Span::styled(format!("val acc {}", percent(m.val.map(|e| e.acc))), bold),
+            Span::raw(format!("  loss {}", m.val.map_or("—".to_string(), |e| num(e.loss)))),
+        ]),
+        Line::from(format!("train acc {}  {test}", percent(m.train.map(|e| e.acc)))),
+    ])
+    .render(numbers, buf);
+    for (t, rect, scale) in [(Tensor::W1, w1, scales[0]), (Tensor::W2, w2, scales[1])] {
+        let b = Block::new().title(Line::styled(
+            format!("{} (shared scale {})", t.name(), num(scale)),
+            Style::new().add_modifier(Modifier::DIM),
+        ));
+        let cells = b.inner(rect);
+        b.render(rect, buf);
+        Heatmap {
+            values: matrix(&run.trainer.params, t),
+            scale,
+            palette: &app.palette,
+            zoom: 0,
+            cursor: None,
+            highlight: None,
+        }
+        .render(cells, buf);
+    }
+    let diag = &run.diagnosis;
+    let pct = |v: f64| format!("{:.1}", 100.0 * v);
+    let frozen: Vec<&str> =
+        Tensor::ALL.iter().filter(|&&t| run.trainer.changes.is_frozen(t)).map(|t| t.name()).collect();
+    Paragraph::new(vec![
+        Line::from(format!(
+            "=0|<1e-3 W1 {}|{}% W2 {}|{}%",
+            pct(diag.zero_fraction[0]),
+            pct(diag.near_zero_fraction[0]),
+            pct(diag.zero_fraction[1]),
+            pct(diag.near_zero_fraction[1])
+        )),
+        Line::from(format!("‖W1‖ {:.3}  ‖W2‖ {:.3}", diag.norm[0], diag.norm[1])),
+        Line::from(format!(
+            "frozen {}",
+            if frozen.is_empty() { "none".to_string() } else { frozen.join(" ") }
+        )),
+    ])
+    .render(stats, buf);
+}
+
+fn mini_chart(run: &Run, colors: ColorMode, y_max: f64, area: Rect, buf: &mut Buffer) {
+    let train = train_loss_points(run);
+    let val = val_loss_points(run);
+    let (ts, vs) = if colors == ColorMode::Mono {
+        (Style::new(), Style::new())
+    } else {
+        (Style::new().fg(Color::Cyan), Style::new().fg(Color::Yellow))
+    };
+    let mut sets =
+        vec![Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(ts).data(&train)];
+    if !val.is_empty() {
+        let marker = if colors == ColorMode::Mono { Marker::Dot } else { Marker::Braille };
+        sets.push(Dataset::default().marker(marker).graph_type(GraphType::Line).style(vs).data(&val));
+    }
+    let x_max = (run.trainer.step as f64).max(1.0);
+    Chart::new(sets)
+        .x_axis(Axis::default().bounds([0.0, x_max]))
+        .y_axis(Axis::default().bounds([0.0, y_max * 1.05]).labels([Line::from("0"), Line::from(num(y_max))]))
+        .render(area, buf);
+}
+
+fn footer(app: &App, first: usize, shown: usize, chosen: Option<usize>, area: Rect, buf: &mut Buffer) {
+    if let Some(msg) = &app.message {
+        Line::from(format!(" {msg}")).render(area, buf);
+        return;
+    }
+    let left = first;
+    let right = app.runs.len() - first - shown;
+    let mut parts = Vec::new();
+    if left > 0 {
+        parts.push(format!("◀ {left} more"));
+    }
+    if right > 0 {
+        parts.push(format!("{right} more ▶"));
+    }
+    let quote = match (chosen, app.all_done()) {
+        (Some(c), true) => {
+            format!("chosen on validation: {} — quote its test accuracy", app.runs[c].loaded.scenario.name)
+        }
+        (Some(_), false) => {
+            "★ = best validation accuracy so far; test accuracy when the runs are done".to_string()
+        }
+        (None, _) => "no validation split: nothing is chosen".to_string(),
+    };
+    parts.push(quote);
+    parts.push("Left/Right select  Enter open  space pause  n step  r restart  ? help  q quit".to_string());
+    Line::from(format!(" {}", parts.join("  ·  "))).render(area, buf);
+}
