@@ -8,7 +8,7 @@ use nnviz::app::App;
 use nnviz::cli::{Cli, Mode};
 use nnviz::load::{self, Loaded};
 use nnviz::scenario::ScenarioError;
-use nnviz::{bundled, headless, scenario};
+use nnviz::{bundled, headless, scenario, sweep};
 use rayon::prelude::*;
 
 /// Exit statuses: 0 done, 2 bad command line or scenario, 1 anything else.
@@ -93,8 +93,8 @@ fn ui(cli: &Cli) -> Result<ExitCode, Failure> {
 /// Every scenario of the command line, or the variants of a sweep, loaded and checked.
 fn load_all(cli: &Cli) -> Result<Vec<Loaded>, Failure> {
     if !cli.sweep.is_empty() {
-        // SWEEP-PENDING
-        return Err(Failure::Usage(ScenarioError::cli("--sweep: pending")));
+        let sweeps = cli.sweep.iter().map(|s| sweep::parse_sweep(s)).collect::<Result<Vec<_>, _>>()?;
+        return Ok(sweep::expand(&cli.scenarios[0], &sweeps, cli.seed)?);
     }
     Ok(cli.scenarios.iter().map(|a| load::load(a, cli.seed)).collect::<Result<_, _>>()?)
 }

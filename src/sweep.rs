@@ -452,17 +452,3 @@ mod tests {
         assert_eq!(sweep(" train.steps = 1, 2 ").to_string(), "--sweep train.steps=1,2");
     }
 }
-#[cfg(test)]
-mod probe {
-    #[test]
-    fn probe() {
-        for s in ["1 # x", "1\nx = 2", "inf", "nan", "1_000", "0x10", "2024-01-01", "+1.5", " 1", "a b"] {
-            eprintln!("{s:?} -> {:?}", s.parse::<toml::Value>());
-        }
-        let mut t = toml::Table::new();
-        t.insert("a".into(), toml::Value::Float(1e-300));
-        t.insert("b".into(), toml::Value::Float(0.1 + 0.2));
-        t.insert("c".into(), toml::Value::Float(-0.0));
-        eprintln!("{}", toml::to_string(&t).unwrap());
-    }
-}
