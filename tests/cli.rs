@@ -277,3 +277,28 @@ fn table_prints_one_aligned_row_per_run() {
     assert_usage_error(&["--table", "zero_w2"], "--table");
     assert_usage_error(&["--headless", "--sweep", "network.hidden=2,4", "zero_w2", "zero_all"], "--sweep");
 }
+
+#[test]
+fn sweep_runs_every_variant_in_grid_order() {
+    let lines = headless(&[
+        "--steps",
+        "2",
+        "--sweep",
+        "regularization.l2.W1=0,1e-4",
+        "--sweep",
+        "dropout.keep_hidden=1,0.5",
+        "digits",
+    ]);
+    let names: Vec<&str> =
+        lines.iter().filter(|l| l["event"] == "summary").map(|l| l["scenario"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "digits[regularization.l2.W1=0,dropout.keep_hidden=1]",
+            "digits[regularization.l2.W1=0,dropout.keep_hidden=0.5]",
+            "digits[regularization.l2.W1=1e-4,dropout.keep_hidden=1]",
+            "digits[regularization.l2.W1=1e-4,dropout.keep_hidden=0.5]",
+        ]
+    );
+    assert_usage_error(&["--headless", "--sweep", "train.learing_rate=0.1", "zero_w2"], "did you mean");
+}
