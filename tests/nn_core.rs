@@ -6,9 +6,26 @@ use ndarray::{Array1, Array2, array, s};
 use nnviz::nn::dropout::Dropout;
 use nnviz::nn::gradcheck::analytic;
 use nnviz::nn::model::{argmax, evaluate, forward, loss_and_grads, sign};
-use nnviz::nn::sgd::{ChangeLog, apply};
+use nnviz::nn::sgd::{ChangeLog, Update};
 use nnviz::nn::{Grads, Masks, Params, Reg, Tensor, Workspace};
 use nnviz::scenario::{DropoutMode, DropoutSpec, L1Mode};
+
+/// `sgd::apply`, checking on the way that it records the old values in `prev`.
+fn apply(
+    p: &mut Params,
+    g: &Grads,
+    lr: f64,
+    reg: &Reg,
+    masks: &Masks,
+    log: &mut ChangeLog,
+    step: u64,
+) -> Update {
+    let before = p.clone();
+    let mut prev = Params::zeros(p.inputs(), p.hidden(), p.classes());
+    let u = nnviz::nn::sgd::apply(p, g, lr, reg, masks, log, step, &mut prev);
+    assert_eq!(prev, before);
+    u
+}
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 

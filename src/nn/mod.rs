@@ -6,6 +6,7 @@ pub mod gradcheck;
 pub mod init;
 pub mod model;
 pub mod params;
+pub mod products;
 pub mod sgd;
 
 pub use model::{Masks, Reg, Workspace};

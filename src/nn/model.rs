@@ -3,10 +3,10 @@
 //! All products go into buffers the [`Workspace`] owns, so a training step allocates
 //! nothing once the workspace exists.
 
-use ndarray::linalg::general_mat_mul;
-use ndarray::{Array1, Array2, ArrayView2, Axis, s};
+use ndarray::{Array1, Array2, ArrayView2, s};
 
-use super::params::{Grads, Params};
+use super::params::{Grads, Params, Tensor};
+use super::products;
 use crate::scenario::L1Mode;
 
 /// Regularization strengths per weight matrix (`[W1, W2]`).
@@ -44,6 +44,11 @@ impl Masks {
     }
     pub fn hidden_kept(&self, j: usize) -> bool {
         self.hidden[j] != 0.0
+    }
+
+    /// Whether no unit is dropped.
+    pub fn all_kept(&self) -> bool {
+        self.input.iter().chain(&self.hidden).all(|&v| v != 0.0)
     }
 }
 
@@ -139,82 +144,169 @@ pub fn forward(p: &Params, x: ArrayView2<f64>, masks: &Masks, ws: &mut Workspace
     ws.n = n;
     let mut xt = ws.xt.slice_mut(s![..n, ..]);
     xt.assign(&x);
-    xt *= &masks.input;
-
-    let mut z1 = ws.z1.slice_mut(s![..n, ..]);
-    general_mat_mul(1.0, &xt, &p.w1.t(), 0.0, &mut z1);
-    z1 += &p.b1;
-
-    let mut h = ws.h.slice_mut(s![..n, ..]);
-    ndarray::Zip::from(&mut h).and(&z1).for_each(|h, &z| *h = z.max(0.0));
-    h *= &masks.hidden;
-
-    let mut logits = ws.logits.slice_mut(s![..n, ..]);
-    general_mat_mul(1.0, &h, &p.w2.t(), 0.0, &mut logits);
-    logits += &p.b2;
-
-    let mut y_hat = ws.y_hat.slice_mut(s![..n, ..]);
-    for ((l, mut yh), lse) in logits.rows().into_iter().zip(y_hat.rows_mut()).zip(ws.lse.iter_mut()) {
-        let max = l.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-        // exp(l − max) / Σ keeps ŷ accurate for large logits; lse is for the loss.
-        ndarray::Zip::from(&mut yh).and(&l).for_each(|o, &v| *o = (v - max).exp());
-        let sum = yh.sum();
-        *lse = max + sum.ln();
-        yh /= sum;
+    if masks.input.iter().any(|&v| v != 1.0) {
+        xt *= &masks.input;
     }
+    forward_prepared(p, &masks.hidden, ws);
+}
+
+/// Forward pass once the first `ws.n` rows of `ws.xt` hold X̃ (the trainer gathers
+/// and masks the batch there directly). Returns whether every logit is finite.
+pub fn forward_prepared(p: &Params, mask_h: &Array1<f64>, ws: &mut Workspace) -> bool {
+    let n = ws.n;
+    let m = p.hidden();
+    let k = p.classes();
+    products::a_bt(ws.xt.slice(s![..n, ..]), p.w1.view(), ws.z1.slice_mut(s![..n, ..]));
+    let b1 = p.b1.as_slice().expect("b1 is contiguous");
+    let mask = mask_h.as_slice().expect("masks are contiguous");
+    let all_kept = mask.iter().all(|&v| v == 1.0);
+    let z1 = &mut slice_rows_mut(&mut ws.z1, n)[..n * m];
+    let h = &mut slice_rows_mut(&mut ws.h, n)[..n * m];
+    for (zr, hr) in z1.chunks_exact_mut(m.max(1)).zip(h.chunks_exact_mut(m.max(1))) {
+        for j in 0..zr.len() {
+            let z = zr[j] + b1[j];
+            zr[j] = z;
+            let relu = if z > 0.0 { z } else { 0.0 };
+            hr[j] = if all_kept { relu } else { relu * mask[j] };
+        }
+    }
+    products::a_bt(ws.h.slice(s![..n, ..]), p.w2.view(), ws.logits.slice_mut(s![..n, ..]));
+    let b2 = p.b2.as_slice().expect("b2 is contiguous");
+    let logits = &mut slice_rows_mut(&mut ws.logits, n)[..n * k];
+    let y_hat = &mut slice_rows_mut(&mut ws.y_hat, n)[..n * k];
+    let lse = ws.lse.as_slice_mut().expect("lse is contiguous");
+    let mut finite = true;
+    for ((lr, yr), lse) in logits.chunks_exact_mut(k.max(1)).zip(y_hat.chunks_exact_mut(k.max(1))).zip(lse) {
+        let mut max = f64::NEG_INFINITY;
+        for (l, b) in lr.iter_mut().zip(b2) {
+            *l += b;
+            finite &= l.is_finite();
+            max = max.max(*l);
+        }
+        // exp(l − max) / Σ keeps ŷ accurate for large logits; lse is for the loss.
+        let mut sum = 0.0;
+        for (y, l) in yr.iter_mut().zip(lr.iter()) {
+            *y = (l - max).exp();
+            sum += *y;
+        }
+        *lse = max + sum.ln();
+        let inv = 1.0 / sum;
+        for y in yr.iter_mut() {
+            *y *= inv;
+        }
+    }
+    finite
+}
+
+/// The first `n` rows of a row-major array as one slice.
+fn slice_rows_mut(a: &mut Array2<f64>, n: usize) -> &mut [f64] {
+    let cols = a.ncols();
+    let all = a.as_slice_mut().expect("workspace arrays are contiguous");
+    &mut all[..n * cols]
+}
+
+fn slice_rows(a: &Array2<f64>, n: usize) -> &[f64] {
+    let cols = a.ncols();
+    let all = a.as_slice().expect("workspace arrays are contiguous");
+    &all[..n * cols]
 }
 
 /// Backward pass after [`forward`]: the data term of every gradient, into `out`.
 /// Entries of dropped units come out as exactly 0 because their activations are 0.
 pub fn backward(p: &Params, y: &[usize], masks: &Masks, ws: &mut Workspace, out: &mut Grads) {
     let n = ws.n;
+    let (m, k) = (p.hidden(), p.classes());
     let inv_n = 1.0 / n as f64;
-    let mut err = ws.err.slice_mut(s![..n, ..]);
-    err.assign(&ws.y_hat.slice(s![..n, ..]));
-    for (mut row, &c) in err.rows_mut().into_iter().zip(y) {
-        row[c] -= 1.0;
-    }
-    let h = ws.h.slice(s![..n, ..]);
-    general_mat_mul(inv_n, &err.t(), &h, 0.0, &mut out.w2);
-    mean_rows(&err.view(), &mut out.b2);
-
-    let mut g = ws.g.slice_mut(s![..n, ..]);
-    general_mat_mul(1.0, &err, &p.w2, 0.0, &mut g);
-    ndarray::Zip::from(&mut g).and(&ws.z1.slice(s![..n, ..])).for_each(|g, &z| {
-        if z <= 0.0 {
-            *g = 0.0;
+    {
+        let err = slice_rows_mut(&mut ws.err, n);
+        err.copy_from_slice(slice_rows(&ws.y_hat, n));
+        for (row, &c) in err.chunks_exact_mut(k.max(1)).zip(y) {
+            row[c] -= 1.0;
         }
-    });
-    g *= &masks.hidden;
-    let xt = ws.xt.slice(s![..n, ..]);
-    general_mat_mul(inv_n, &g.t(), &xt, 0.0, &mut out.w1);
-    mean_rows(&g.view(), &mut out.b1);
+    }
+    products::at_b(inv_n, ws.err.slice(s![..n, ..]), ws.h.slice(s![..n, ..]), out.w2.view_mut());
+    mean_rows(slice_rows(&ws.err, n), k, out.b2.as_slice_mut().expect("b2 is contiguous"));
+
+    products::a_b(ws.err.slice(s![..n, ..]), p.w2.view(), ws.g.slice_mut(s![..n, ..]));
+    let mask = masks.hidden.as_slice().expect("masks are contiguous");
+    let all_kept = mask.iter().all(|&v| v == 1.0);
+    let z1 = slice_rows(&ws.z1, n);
+    let g = slice_rows_mut(&mut ws.g, n);
+    for (gr, zr) in g.chunks_exact_mut(m.max(1)).zip(z1.chunks_exact(m.max(1))) {
+        for j in 0..gr.len() {
+            gr[j] = if zr[j] <= 0.0 {
+                0.0
+            } else if all_kept {
+                gr[j]
+            } else {
+                gr[j] * mask[j]
+            };
+        }
+    }
+    products::at_b(inv_n, ws.g.slice(s![..n, ..]), ws.xt.slice(s![..n, ..]), out.w1.view_mut());
+    mean_rows(slice_rows(&ws.g, n), m, out.b1.as_slice_mut().expect("b1 is contiguous"));
 }
 
-fn mean_rows(a: &ArrayView2<f64>, out: &mut Array1<f64>) {
-    let inv_n = 1.0 / a.nrows() as f64;
+/// Column means of a row-major n×cols block.
+fn mean_rows(a: &[f64], cols: usize, out: &mut [f64]) {
     out.fill(0.0);
-    for row in a.axis_iter(Axis(0)) {
-        *out += &row;
+    let rows = a.len() / cols.max(1);
+    for row in a.chunks_exact(cols.max(1)) {
+        for (o, v) in out.iter_mut().zip(row) {
+            *o += v;
+        }
     }
-    *out *= inv_n;
+    let inv = 1.0 / rows.max(1) as f64;
+    for o in out.iter_mut() {
+        *o *= inv;
+    }
 }
 
 /// Applied gradient = data term + L2 (+ L1 in subgradient mode), with every entry of a
 /// dropped unit set to 0: only the retained network is adjusted.
 pub fn regularize(p: &Params, data: &Grads, reg: &Reg, masks: &Masks, out: &mut Grads) {
     let l1_on = reg.l1_in_gradient();
-    let term = |l: usize, w: f64| reg.l2[l] * w + if l1_on { reg.l1[l] * sign(w) } else { 0.0 };
-    ndarray::Zip::indexed(&mut out.w1).and(&data.w1).and(&p.w1).for_each(|(j, i), o, &g, &w| {
-        *o = if masks.hidden_kept(j) && masks.input_kept(i) { g + term(0, w) } else { 0.0 };
-    });
-    ndarray::Zip::indexed(&mut out.w2).and(&data.w2).and(&p.w2).for_each(|(_, j), o, &g, &w| {
-        *o = if masks.hidden_kept(j) { g + term(1, w) } else { 0.0 };
-    });
-    ndarray::Zip::indexed(&mut out.b1).and(&data.b1).for_each(|j, o, &g| {
-        *o = if masks.hidden_kept(j) { g } else { 0.0 };
-    });
-    out.b2.assign(&data.b2);
+    for (l, t) in [(0, Tensor::W1), (1, Tensor::W2)] {
+        let (l2, l1) = (reg.l2[l], if l1_on { reg.l1[l] } else { 0.0 });
+        let (g, w) = (data.get(t), p.get(t));
+        let o = out.get_mut(t);
+        if l2 == 0.0 && l1 == 0.0 {
+            o.copy_from_slice(g);
+        } else {
+            for ((o, &g), &w) in o.iter_mut().zip(g).zip(w) {
+                *o = g + (l2 * w + l1 * sign(w));
+            }
+        }
+    }
+    out.get_mut(Tensor::B1).copy_from_slice(data.get(Tensor::B1));
+    out.get_mut(Tensor::B2).copy_from_slice(data.get(Tensor::B2));
+    if !masks.all_kept() {
+        zero_dropped(out, masks);
+    }
+}
+
+/// Set the entries of dropped units to 0: W1's rows of dropped hidden units and
+/// columns of dropped inputs, b1's entries and W2's columns of dropped hidden units.
+fn zero_dropped(out: &mut Grads, masks: &Masks) {
+    for ((j, mut row), b) in out.w1.rows_mut().into_iter().enumerate().zip(out.b1.iter_mut()) {
+        if !masks.hidden_kept(j) {
+            row.fill(0.0);
+            *b = 0.0;
+        } else {
+            for (i, v) in row.iter_mut().enumerate() {
+                if !masks.input_kept(i) {
+                    *v = 0.0;
+                }
+            }
+        }
+    }
+    for mut row in out.w2.rows_mut() {
+        for (j, v) in row.iter_mut().enumerate() {
+            if !masks.hidden_kept(j) {
+                *v = 0.0;
+            }
+        }
+    }
 }
 
 /// Loss on a batch (mean cross-entropy + penalty) and its applied gradient, for

@@ -53,6 +53,10 @@ pub struct Update {
     pub delta_norm: [f64; 4],
     /// ‖W‖ before the update, per tensor.
     pub before_norm: [f64; 4],
+    /// The regularization penalty of the weights before the update.
+    pub penalty: f64,
+    /// Whether every parameter is finite after the update.
+    pub finite: bool,
 }
 
 impl Update {
@@ -75,7 +79,9 @@ fn soft_threshold(w: f64, by: f64) -> f64 {
 }
 
 /// p ← p − lr·grads; in proximal mode the weights of retained units are then
-/// soft-thresholded by lr·l1. Records changed elements in `log` as step `step`.
+/// soft-thresholded by lr·l1. Records changed elements in `log` as step `step`, copies
+/// the old values into `prev`, and measures the penalty of the old weights.
+#[allow(clippy::too_many_arguments)]
 pub fn apply(
     p: &mut Params,
     grads: &Grads,
@@ -84,34 +90,45 @@ pub fn apply(
     masks: &Masks,
     log: &mut ChangeLog,
     step: u64,
+    prev: &mut Params,
 ) -> Update {
-    let mut update = Update::default();
+    let mut update = Update { finite: true, ..Update::default() };
     let (m, d) = (p.hidden(), p.inputs());
+    let all_kept = masks.all_kept();
     for t in Tensor::ALL {
         let threshold = match (reg.l1_mode, t.layer()) {
             (L1Mode::Proximal, Some(l)) if reg.l1[l] > 0.0 => lr * reg.l1[l],
             _ => 0.0,
         };
-        let kept = |idx: usize| match t {
-            Tensor::W1 => masks.hidden_kept(idx / d) && masks.input_kept(idx % d),
-            Tensor::W2 => masks.hidden_kept(idx % m),
-            Tensor::B1 => masks.hidden_kept(idx),
-            Tensor::B2 => true,
+        // Only proximal L1 with dropout needs to know which entries were dropped.
+        let kept = |idx: usize| {
+            all_kept
+                || match t {
+                    Tensor::W1 => masks.hidden_kept(idx / d) && masks.input_kept(idx % d),
+                    Tensor::W2 => masks.hidden_kept(idx % m),
+                    Tensor::B1 => masks.hidden_kept(idx),
+                    Tensor::B2 => true,
+                }
         };
         let ti = t as usize;
         let unchanged = &mut log.unchanged_flags[ti];
-        let (mut delta_sq, mut before_sq, mut newly) = (0.0, 0.0, 0usize);
-        for (idx, (w, &g)) in p.get_mut(t).iter_mut().zip(grads.get(t)).enumerate() {
+        let tracking = log.unchanged[ti] > 0;
+        let (mut delta_sq, mut before_sq, mut abs, mut newly, mut finite) = (0.0, 0.0, 0.0, 0usize, true);
+        let old_values = prev.get_mut(t);
+        for (idx, ((w, &g), o)) in p.get_mut(t).iter_mut().zip(grads.get(t)).zip(old_values).enumerate() {
             let old = *w;
+            *o = old;
             before_sq += old * old;
+            abs += old.abs();
             let mut new = old - lr * g;
             if threshold > 0.0 && kept(idx) {
                 new = soft_threshold(new, threshold);
             }
             *w = new;
+            finite &= new.is_finite();
             if new != old {
                 delta_sq += (new - old) * (new - old);
-                if unchanged[idx] {
+                if tracking && unchanged[idx] {
                     unchanged[idx] = false;
                     newly += 1;
                 }
@@ -121,6 +138,10 @@ pub fn apply(
             log.unchanged[ti] -= newly;
             log.first_change[ti].get_or_insert(step);
         }
+        if let Some(l) = t.layer() {
+            update.penalty += reg.l2[l] / 2.0 * before_sq + reg.l1[l] * abs;
+        }
+        update.finite &= finite;
         update.delta_norm[ti] = delta_sq.sqrt();
         update.before_norm[ti] = before_sq.sqrt();
     }

@@ -1,6 +1,6 @@
 //! The seeded trainer: minibatch SGD over the training split, one step at a time.
 
-use ndarray::{Array2, s};
+use ndarray::Array2;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 
@@ -32,7 +32,6 @@ pub struct Trainer {
     /// The parameters before the last step (equal to `params` at step 0).
     pub prev: Params,
     pub last_update: Update,
-    pub last_batch_loss: Option<f64>,
     /// Why each tensor is frozen, while it is and once a step has been computed.
     pub why: [Option<Why>; 4],
     pub diverged: Option<u64>,
@@ -46,7 +45,8 @@ pub struct Trainer {
     order: Vec<usize>,
     cursor: usize,
     shuffle: Option<Xoshiro256PlusPlus>,
-    xb: Array2<f64>,
+    /// Training rows of the current batch, and their labels.
+    batch: Vec<usize>,
     yb: Vec<usize>,
 }
 
@@ -102,7 +102,6 @@ impl Trainer {
             step: 0,
             epoch: 0,
             last_update: Update::default(),
-            last_batch_loss: None,
             why: Default::default(),
             diverged: None,
             masks: Masks::ones(d, m),
@@ -114,7 +113,7 @@ impl Trainer {
             order: (0..n).collect(),
             cursor: 0,
             shuffle,
-            xb: Array2::zeros((batch, d)),
+            batch: Vec::with_capacity(batch),
             yb: Vec::with_capacity(batch),
             scenario,
             data,
@@ -128,14 +127,15 @@ impl Trainer {
         self.dropout.active()
     }
     pub fn batch_capacity(&self) -> usize {
-        self.xb.nrows()
+        self.ws.capacity()
     }
     /// Steps in one epoch: ⌈training rows / batch⌉.
     pub fn steps_per_epoch(&self) -> u64 {
         self.order.len().div_ceil(self.batch_capacity()).max(1) as u64
     }
 
-    /// Gather the next batch into `xb`/`yb` and draw its masks.
+    /// Choose the next batch, draw its masks, and gather X̃ = X ⊙ mask_x straight into
+    /// the workspace.
     fn next_batch(&mut self) {
         if self.cursor == 0
             && let Some(rng) = &mut self.shuffle
@@ -146,26 +146,38 @@ impl Trainer {
             }
         }
         let end = (self.cursor + self.batch_capacity()).min(self.order.len());
-        self.yb.clear();
-        for (r, &idx) in self.order[self.cursor..end].iter().enumerate() {
-            self.xb.row_mut(r).assign(&self.data.train.x.row(idx));
-            self.yb.push(self.data.train.y[idx]);
-        }
-        self.cursor = end;
         if self.dropout.active() {
             self.dropout.draw(&mut self.masks);
         }
+        self.batch.clear();
+        self.yb.clear();
+        let d = self.data.train.features();
+        let x = self.data.train.x.as_slice().expect("data sets are contiguous");
+        let xt = self.ws.xt.as_slice_mut().expect("workspace arrays are contiguous");
+        let mask = self.masks.input.as_slice().expect("masks are contiguous");
+        let masked = mask.iter().any(|&v| v != 1.0);
+        for (row, &idx) in xt.chunks_exact_mut(d.max(1)).zip(&self.order[self.cursor..end]) {
+            let src = &x[idx * d..(idx + 1) * d];
+            if masked {
+                for ((o, &v), &s) in row.iter_mut().zip(src).zip(mask) {
+                    *o = v * s;
+                }
+            } else {
+                row.copy_from_slice(src);
+            }
+            self.batch.push(idx);
+            self.yb.push(self.data.train.y[idx]);
+        }
+        self.ws.n = self.yb.len();
+        self.cursor = end;
     }
 
-    /// Forward and backward on the gathered batch; returns the batch loss with penalty.
-    fn compute(&mut self) -> f64 {
-        let n = self.yb.len();
-        let x = self.xb.slice(s![..n, ..]);
-        model::forward(&self.params, x, &self.masks, &mut self.ws);
-        let loss = self.ws.cross_entropy(&self.yb) + model::penalty(&self.params, &self.reg);
+    /// Forward and backward on the gathered batch; returns whether every logit is finite.
+    fn compute(&mut self) -> bool {
+        let finite = model::forward_prepared(&self.params, &self.masks.hidden, &mut self.ws);
         model::backward(&self.params, &self.yb, &self.masks, &mut self.ws, &mut self.data_grads);
         model::regularize(&self.params, &self.data_grads, &self.reg, &self.masks, &mut self.grads);
-        loss
+        finite
     }
 
     /// One SGD update. Does nothing once the run has diverged.
@@ -174,7 +186,7 @@ impl Trainer {
             return;
         }
         self.next_batch();
-        let loss = self.compute();
+        let logits_finite = self.compute();
         self.step += 1;
         let lr = self.scenario.train.learning_rate;
         for t in Tensor::ALL {
@@ -192,9 +204,6 @@ impl Trainer {
                 None
             };
         }
-        for t in Tensor::ALL {
-            self.prev.get_mut(t).copy_from_slice(self.params.get(t));
-        }
         self.last_update = sgd::apply(
             &mut self.params,
             &self.grads,
@@ -203,6 +212,7 @@ impl Trainer {
             &self.masks,
             &mut self.changes,
             self.step,
+            &mut self.prev,
         );
         for t in Tensor::ALL {
             if !self.changes.is_frozen(t) {
@@ -213,8 +223,10 @@ impl Trainer {
             self.cursor = 0;
             self.epoch += 1;
         }
-        self.last_batch_loss = Some(loss);
-        if !loss.is_finite() || !self.params.all_finite() {
+        // The batch loss (cross-entropy + penalty) is finite exactly when every logit
+        // and the penalty are: logsumexp − logit[y] of finite logits is finite.
+        let loss_finite = logits_finite && self.last_update.penalty.is_finite();
+        if !loss_finite || !self.last_update.finite {
             self.diverged = Some(self.step);
         }
     }
@@ -257,20 +269,14 @@ impl Trainer {
     pub fn inspect(&self) -> Inspection {
         let mut probe = self.clone();
         probe.next_batch();
-        let loss = probe.compute();
-        let n = probe.yb.len();
+        probe.compute();
+        let loss = probe.ws.cross_entropy(&probe.yb) + model::penalty(&probe.params, &probe.reg);
         let masks = self.dropout.active().then(|| {
             let bits = |v: &ndarray::Array1<f64>| v.iter().map(|&s| u8::from(s != 0.0)).collect();
             (bits(&probe.masks.input), bits(&probe.masks.hidden))
         });
-        Inspection {
-            x: probe.xb.slice(s![..n, ..]).to_owned(),
-            y: probe.yb.clone(),
-            masks,
-            ws: probe.ws,
-            loss,
-            grads: probe.grads,
-        }
+        let x = probe.data.train.x.select(ndarray::Axis(0), &probe.batch);
+        Inspection { x, y: probe.yb.clone(), masks, ws: probe.ws, loss, grads: probe.grads }
     }
 }
 

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Compare nnviz's training speed with a plain-numpy peer (benches/peers/numpy_mlp.py).
+#
+# For each workload (benches/workloads/{tiny,digits,wide}.toml), one after the other:
+#   1. the numpy peer, timing its training loop only;
+#   2. `nnviz --headless --steps N W.toml > /dev/null`, timed by wall clock as a whole
+#      process (start-up, data, the two evaluations included), so nnviz is not flattered.
+# Then a table: workload | numpy steps/s | nnviz steps/s | ratio nnviz/numpy.
+#
+# Step counts (each aimed at ~2-5 s on a 2-core machine) can be overridden:
+#   NUMPY_STEPS_TINY NUMPY_STEPS_DIGITS NUMPY_STEPS_WIDE
+#   NNVIZ_STEPS_TINY NNVIZ_STEPS_DIGITS NNVIZ_STEPS_WIDE
+#   WORKLOADS="tiny wide"   (a subset, in that order)
+# numpy goes into a venv under target/peers-venv, created on first use
+# (PEERS_PYTHON=/path/to/python to use another interpreter that already has numpy).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+NUMPY_STEPS_TINY=${NUMPY_STEPS_TINY:-100000}
+NUMPY_STEPS_DIGITS=${NUMPY_STEPS_DIGITS:-50000}
+NUMPY_STEPS_WIDE=${NUMPY_STEPS_WIDE:-3000}
+NNVIZ_STEPS_TINY=${NNVIZ_STEPS_TINY:-1000000}
+NNVIZ_STEPS_DIGITS=${NNVIZ_STEPS_DIGITS:-100000}
+NNVIZ_STEPS_WIDE=${NNVIZ_STEPS_WIDE:-1000}
+WORKLOADS=${WORKLOADS:-tiny digits wide}
+
+script_start=$(date +%s.%N)
+
+venv=target/peers-venv
+if [ -n "${PEERS_PYTHON:-}" ]; then
+    py=$PEERS_PYTHON
+else
+    py=$venv/bin/python
+    if ! { [ -x "$py" ] && "$py" -c 'import numpy' >/dev/null 2>&1; }; then
+        echo "setting up $venv (numpy) ..." >&2
+        python3 -m venv "$venv"
+        "$venv/bin/python" -m pip install --quiet --upgrade pip
+        "$venv/bin/python" -m pip install --quiet -r benches/peers/requirements.txt
+    fi
+fi
+
+echo "building nnviz (cargo build --release) ..." >&2
+cargo build --release --quiet
+nnviz=target/release/nnviz
+
+# steps for workload $1 from the variable named PREFIX_WORKLOAD
+steps_for() {
+    local var
+    var="$1_STEPS_$(printf '%s' "$2" | tr '[:lower:]' '[:upper:]')"
+    printf '%s' "${!var:?no step count for $2 (set $var)}"
+}
+
+rows=()
+blas_line=""
+for w in $WORKLOADS; do
+    toml=benches/workloads/$w.toml
+    [ -f "$toml" ] || { echo "no workload file $toml" >&2; exit 1; }
+
+    n_np=$(steps_for NUMPY "$w")
+    # Old-OpenBLAS workarounds slow a current numpy: drop them for the peer only.
+    out=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$py" benches/peers/numpy_mlp.py "$w" --steps "$n_np")
+    printf '%s\n' "$out"
+    [ -n "$blas_line" ] || blas_line=$(printf '%s\n' "$out" | grep '^blas:' || true)
+    np_sps=$(printf '%s\n' "$out" | sed -n 's/.*steps_per_second=\([0-9.eE+-]*\).*/\1/p')
+    [ -n "$np_sps" ] || { echo "numpy peer printed no steps_per_second for $w" >&2; exit 1; }
+
+    n_nn=$(steps_for NNVIZ "$w")
+    t0=$(date +%s.%N)
+    "$nnviz" --headless --steps "$n_nn" "$toml" > /dev/null
+    t1=$(date +%s.%N)
+    nn_secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+    nn_sps=$(awk -v n="$n_nn" -v s="$nn_secs" 'BEGIN { printf "%.1f", n / s }')
+    echo "nnviz $w steps_per_second=$nn_sps steps=$n_nn seconds=$nn_secs (whole process)"
+
+    ratio=$(awk -v a="$nn_sps" -v b="$np_sps" 'BEGIN { printf "%.2f", a / b }')
+    rows+=("$w|$np_sps|$nn_sps|$ratio")
+done
+
+echo
+[ -z "$blas_line" ] || echo "$blas_line"
+printf '%-8s | %14s | %14s | %17s\n' workload "numpy steps/s" "nnviz steps/s" "ratio nnviz/numpy"
+printf '%-8s-|-%14s-|-%14s-|-%17s\n' -------- -------------- -------------- -----------------
+for r in "${rows[@]}"; do
+    IFS='|' read -r w a b c <<<"$r"
+    printf '%-8s | %14s | %14s | %17s\n' "$w" "$a" "$b" "$c"
+done
+
+script_end=$(date +%s.%N)
+awk -v a="$script_start" -v b="$script_end" 'BEGIN { printf "compare.sh took %.1f s\n", b - a }'

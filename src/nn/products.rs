@@ -1,0 +1,104 @@
+//! The three matrix products of a training step. Small ones (the tiny and lecture-sized
+//! networks) run as plain loops, where ndarray's general product would spend more time
+//! dispatching and packing than multiplying; larger ones go to `general_mat_mul`.
+//! All arrays are row-major and contiguous (the workspace and parameters are).
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayView2, ArrayViewMut2};
+
+/// Below this many multiply-adds a product runs as plain loops.
+const SMALL: usize = 8192;
+
+/// c = a · bᵀ, with a n×k and b m×k (rows of both contiguous along k).
+pub fn a_bt(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+    let (n, k) = a.dim();
+    let m = b.nrows();
+    if n * m * k <= SMALL
+        && let (Some(a), Some(b)) = (a.as_slice(), b.as_slice())
+        && let Some(c) = c.as_slice_mut()
+    {
+        for (ar, cr) in a.chunks_exact(k.max(1)).zip(c.chunks_exact_mut(m.max(1))) {
+            for (bj, cj) in b.chunks_exact(k.max(1)).zip(cr.iter_mut()) {
+                *cj = ar.iter().zip(bj).map(|(x, y)| x * y).sum();
+            }
+        }
+        return;
+    }
+    general_mat_mul(1.0, &a, &b.t(), 0.0, &mut c);
+}
+
+/// c = alpha · aᵀ · b, with a n×m and b n×k: c is m×k.
+pub fn at_b(alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+    let (n, m) = a.dim();
+    let k = b.ncols();
+    if n * m * k <= SMALL
+        && let (Some(a), Some(b)) = (a.as_slice(), b.as_slice())
+        && let Some(c) = c.as_slice_mut()
+    {
+        c.fill(0.0);
+        for (ar, br) in a.chunks_exact(m.max(1)).zip(b.chunks_exact(k.max(1))) {
+            for (&aij, cr) in ar.iter().zip(c.chunks_exact_mut(k.max(1))) {
+                if aij != 0.0 {
+                    for (cv, &bv) in cr.iter_mut().zip(br) {
+                        *cv += aij * bv;
+                    }
+                }
+            }
+        }
+        for v in c.iter_mut() {
+            *v *= alpha;
+        }
+        return;
+    }
+    general_mat_mul(alpha, &a.t(), &b, 0.0, &mut c);
+}
+
+/// c = a · b, with a n×k and b k×m.
+pub fn a_b(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+    let (n, k) = a.dim();
+    let m = b.ncols();
+    if n * m * k <= SMALL
+        && let (Some(a), Some(b)) = (a.as_slice(), b.as_slice())
+        && let Some(c) = c.as_slice_mut()
+    {
+        for (ar, cr) in a.chunks_exact(k.max(1)).zip(c.chunks_exact_mut(m.max(1))) {
+            cr.fill(0.0);
+            for (&ail, br) in ar.iter().zip(b.chunks_exact(m.max(1))) {
+                for (cv, &bv) in cr.iter_mut().zip(br) {
+                    *cv += ail * bv;
+                }
+            }
+        }
+        return;
+    }
+    general_mat_mul(1.0, &a, &b, 0.0, &mut c);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    fn m(r: usize, c: usize, seed: f64) -> Array2<f64> {
+        Array2::from_shape_fn((r, c), |(i, j)| ((i * 7 + j * 3) as f64 * seed).sin())
+    }
+
+    /// The loop path and ndarray's product agree (to rounding) on small shapes.
+    #[test]
+    fn small_products_match_ndarray() {
+        for (n, k, mm) in [(1, 1, 1), (16, 2, 16), (16, 16, 3), (5, 7, 3), (3, 0, 2)] {
+            let (a, b) = (m(n, k, 0.3), m(mm, k, 0.7));
+            let mut c = Array2::zeros((n, mm));
+            a_bt(a.view(), b.view(), c.view_mut());
+            assert!((&c - &a.dot(&b.t())).iter().all(|d| d.abs() < 1e-12));
+            let (a, b) = (m(n, mm, 0.2), m(n, k, 0.9));
+            let mut c = Array2::zeros((mm, k));
+            at_b(0.5, a.view(), b.view(), c.view_mut());
+            assert!((&c - &(a.t().dot(&b) * 0.5)).iter().all(|d| d.abs() < 1e-12));
+            let (a, b) = (m(n, k, 0.4), m(k, mm, 0.6));
+            let mut c = Array2::zeros((n, mm));
+            a_b(a.view(), b.view(), c.view_mut());
+            assert!((&c - &a.dot(&b)).iter().all(|d| d.abs() < 1e-12));
+        }
+    }
+}
