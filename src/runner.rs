@@ -162,7 +162,12 @@ where
         let deadline = next_frame.max(now + Duration::from_millis(1));
         let trained = match budget {
             Budget::Nothing => 0,
-            Budget::Steps(n) => train_until(&mut app, n, deadline, events)?,
+            Budget::Steps(n) => {
+                // A finite speed may use most of a frame; what does not fit is owed.
+                let done = train_until(&mut app, n, now + FRAME * 3 / 4, events)?;
+                app.refund(n - done);
+                done
+            }
             Budget::AsManyAsFit => train_until(&mut app, u64::MAX, deadline, events)?,
         };
         dirty |= input;

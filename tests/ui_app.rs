@@ -70,7 +70,7 @@ fn speed_is_bounded_and_budgets_follow_it() {
     for _ in 0..30 {
         press(&mut a, Key::Char('-'));
     }
-    assert_eq!(a.speed_label(), "1 steps/s");
+    assert_eq!(a.speed_label(), "1 step/s");
     a.paused = false;
     assert_eq!(a.budget(0.5), Budget::Nothing);
     assert_eq!(a.budget(0.6), Budget::Steps(1));

@@ -52,7 +52,7 @@ fn zero_w2_after_0_1_2_steps() {
     let s1 = text(&screen(&a, 120, 40));
     assert!(s1.contains("step 1"));
     assert!(s1.contains("FROZEN w2_zero"), "W1 frozen with its reason at step 1");
-    assert!(s1.contains("W1 frozen: [w2_zero]"));
+    assert!(s1.contains("W1 frozen: ∇W1 = g xᵀ is 0"));
     insta::assert_snapshot!("zero_w2_step1_120x40", s1);
     press(&mut a, Key::Char('n'));
     let s2 = text(&screen(&a, 120, 40));

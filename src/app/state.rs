@@ -165,6 +165,8 @@ pub struct App {
     pub menu: Vec<(String, String)>,
     /// Fractional steps owed at a finite speed.
     credit: f64,
+    /// The menu entry the run was started from: Esc goes back there.
+    from_menu: Option<usize>,
 }
 
 /// What to train next: the runner decides how much time that may take.
@@ -199,6 +201,7 @@ impl App {
             palette: Palette::new(colors),
             menu: bundled::BUNDLED.iter().map(|(name, text)| (name.to_string(), about(name, text))).collect(),
             credit: 0.0,
+            from_menu: None,
         }
     }
 
@@ -245,6 +248,7 @@ impl App {
 
     pub fn speed_label(&self) -> String {
         match SPEEDS[self.speed] {
+            Some(1) => "1 step/s".to_string(),
             Some(n) => format!("{n} steps/s"),
             None => "max speed".to_string(),
         }
@@ -295,6 +299,14 @@ impl App {
             if run.metrics.step != run.trainer.step {
                 run.refresh();
             }
+        }
+    }
+
+    /// Give back steps a budget granted but the time slice did not fit, so a finite
+    /// speed is kept on average.
+    pub fn refund(&mut self, steps: u64) {
+        if let Some(rate) = SPEEDS[self.speed] {
+            self.credit = (self.credit + steps as f64).min(f64::from(rate) / 10.0 + 1.0);
         }
     }
 
@@ -367,6 +379,9 @@ impl App {
                     self.info = false;
                 } else if self.comparing() {
                     self.screen = Screen::Compare;
+                } else if let Some(selected) = self.from_menu.take() {
+                    self.runs.clear();
+                    self.screen = Screen::Menu { selected };
                 } else {
                     self.quit = true;
                 }
@@ -412,7 +427,10 @@ impl App {
             Action::Enter => {
                 let (name, _) = bundled::BUNDLED[selected];
                 match load::load(name, self.seed_override) {
-                    Ok(loaded) => self.open(loaded),
+                    Ok(loaded) => {
+                        self.open(loaded);
+                        self.from_menu = Some(selected);
+                    }
                     Err(e) => self.message = Some(e.to_string()),
                 }
             }
@@ -423,6 +441,10 @@ impl App {
     }
 
     fn toggle_pause(&mut self) {
+        if let Some(s) = self.run().and_then(|r| r.trainer.diverged).filter(|_| !self.comparing()) {
+            self.message = Some(format!("diverged at step {s}: r restarts"));
+            return;
+        }
         if self.all_done() {
             // Resume past train.steps (diverged runs stay where they stopped).
             for run in &mut self.runs {
@@ -435,7 +457,11 @@ impl App {
     }
 
     fn step_once(&mut self) {
-        if !self.paused {
+        if let Some(s) = self.run().and_then(|r| r.trainer.diverged) {
+            self.message = Some(format!("diverged at step {s}: r restarts"));
+            return;
+        }
+        if !self.paused && !self.all_done() {
             self.message = Some(format!(
                 "pause first ({}), then n steps once",
                 super::keymap::label_of(Action::TogglePause)

@@ -17,9 +17,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let key = Style::new().add_modifier(Modifier::REVERSED);
     let mut spans = vec![Span::raw(" ")];
+    let side_by_side = super::layout::side_by_side(area);
     for b in KEYMAP.iter().filter(|b| b.footer) {
-        spans.push(Span::styled(format!(" {} ", b.label), key));
-        spans.push(Span::raw(format!(" {}  ", short(b.action))));
+        let (label, word) = match b.action {
+            crate::app::Action::Faster => ("+/-", "speed"),
+            crate::app::Action::Slower => continue,
+            crate::app::Action::ToggleGrads if side_by_side => continue,
+            a => (b.label, short(a)),
+        };
+        spans.push(Span::styled(label.to_string(), key));
+        spans.push(Span::raw(format!(" {word}  ")));
     }
     Line::from(spans).render(area, buf);
 }

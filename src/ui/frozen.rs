@@ -30,7 +30,8 @@ pub fn lines(run: &Run) -> Vec<Line<'static>> {
     let t = &run.trainer;
     let d = &run.diagnosis;
     let bold = Style::new().add_modifier(Modifier::BOLD);
-    let mut out = vec![Line::styled("   unchanged/total first", Style::new().add_modifier(Modifier::DIM))];
+    let mut out =
+        vec![Line::styled("   unchanged/total  first change", Style::new().add_modifier(Modifier::DIM))];
     for x in Tensor::ALL {
         let (unchanged, total) = (t.changes.unchanged(x), t.changes.total(x));
         let first = t.changes.first_change_step(x).map_or("—".to_string(), |s| s.to_string());
@@ -47,6 +48,14 @@ pub fn lines(run: &Run) -> Vec<Line<'static>> {
             state,
         ]));
     }
+    for x in Tensor::ALL {
+        if let Some(why) = t.why[x as usize].as_ref().filter(|_| t.changes.is_frozen(x)) {
+            out.push(Line::from(vec![
+                Span::styled(format!("{} frozen: ", x.name()), bold),
+                Span::raw(why.text.clone()),
+            ]));
+        }
+    }
     let m = run.trainer.params.hidden();
     let pct = |v: f64| format!("{:.1}", 100.0 * v);
     let ratio = |v: Option<f64>| v.map_or("—".to_string(), |r| format!("{r:.2}"));
@@ -56,28 +65,21 @@ pub fn lines(run: &Run) -> Vec<Line<'static>> {
         groups(&d.duplicates)
     )));
     out.push(Line::from(format!(
-        "=0|<1e-3  W1 {}|{}%  W2 {}|{}%",
+        "exact 0   W1 {}%  W2 {}%",
         pct(d.zero_fraction[0]),
+        pct(d.zero_fraction[1])
+    )));
+    out.push(Line::from(format!(
+        "|w|<1e-3  W1 {}%  W2 {}%",
         pct(d.near_zero_fraction[0]),
-        pct(d.zero_fraction[1]),
         pct(d.near_zero_fraction[1])
     )));
     out.push(Line::from(format!(
-        "log10 ΔW/W  W1 {} W2 {}  ‖W1‖ {:.3} ‖W2‖ {:.3}",
+        "log10 ‖ΔW‖/‖W‖  W1 {}  W2 {}",
         ratio(t.last_update.ratio(Tensor::W1)),
-        ratio(t.last_update.ratio(Tensor::W2)),
-        d.norm[0],
-        d.norm[1]
+        ratio(t.last_update.ratio(Tensor::W2))
     )));
-    for x in Tensor::ALL {
-        if let Some(why) = t.why[x as usize].as_ref().filter(|_| t.changes.is_frozen(x)) {
-            let code = why.code.map_or(String::new(), |c| format!("[{c}] "));
-            out.push(Line::from(vec![
-                Span::styled(format!("{} frozen: ", x.name()), bold),
-                Span::raw(format!("{code}{}", why.text)),
-            ]));
-        }
-    }
+    out.push(Line::from(format!("‖W1‖ {:.3}  ‖W2‖ {:.3}", d.norm[0], d.norm[1])));
     out
 }
 

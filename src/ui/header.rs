@@ -22,7 +22,7 @@ pub fn settings(run: &Run) -> String {
     if run.trainer.dropout_active() {
         let mode = if d.mode == DropoutMode::Classic { "classic" } else { "inverted" };
         let fixed = if d.input_mask.is_some() || d.hidden_mask.is_some() { " fixed masks" } else { "" };
-        out.push_str(&format!(" · dropout {}/{} {mode}{fixed}", num(d.keep_input), num(d.keep_hidden)));
+        out.push_str(&format!(" · keep {}/{} {mode}{fixed}", num(d.keep_input), num(d.keep_hidden)));
     } else {
         out.push_str(" · no dropout");
     }
@@ -32,22 +32,22 @@ pub fn settings(run: &Run) -> String {
 pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
     let t = &run.trainer;
     let bold = Style::new().add_modifier(Modifier::BOLD);
-    let speed = if app.measured_rate > 0.0 && !app.paused && !run.done() {
-        format!("{} ({:.0}/s)", app.speed_label(), app.measured_rate)
-    } else {
-        app.speed_label()
-    };
+    let narrow = area.width < 110;
+    let mut speed = if narrow { app.speed_label().replace(" steps/s", "/s") } else { app.speed_label() };
+    if app.measured_rate > 0.0 && !app.paused && !run.done() {
+        speed.push_str(&format!(" ({:.0}/s)", app.measured_rate));
+    }
+    let mut settings = settings(run);
+    if narrow {
+        settings = settings.replace(" · ", " ");
+    }
     let line = Line::from(vec![
         Span::styled(format!(" {} ", run.loaded.scenario.name), bold.add_modifier(Modifier::REVERSED)),
         Span::raw(" "),
         Span::styled(format!("step {}", t.step), bold),
         Span::raw(format!("  epoch {}  ", t.epoch)),
         Span::styled(app.status(), bold),
-        Span::raw(format!(
-            "  {speed}  lr {}  {}",
-            num(run.loaded.scenario.train.learning_rate),
-            settings(run)
-        )),
+        Span::raw(format!("  {speed}  lr {}  {settings}", num(run.loaded.scenario.train.learning_rate))),
     ]);
     line.render(area, buf);
 }

@@ -51,6 +51,10 @@ pub fn lines(app: &App, run: &Run) -> Vec<Line<'static>> {
         Line::from(vec![Span::styled(name, bold), Span::raw(format!("  {}", connects(t, (r, c))))]),
         Line::from(format!("value {}  Δ {}  {changed}", num(value), num(value - before))),
     ];
+    if tr.step == 0 {
+        out.push(Line::from("∇: no step taken yet (n steps once)"));
+        return out;
+    }
     let mut terms = format!("∇ {} = data {}", num(applied), num(data));
     if let Some(l) = t.layer() {
         let reg = tr.reg();
@@ -67,7 +71,7 @@ pub fn lines(app: &App, run: &Run) -> Vec<Line<'static>> {
         }
     }
     if tr.step > 0 && applied == 0.0 && data == 0.0 && dropped(run, t, (r, c)) {
-        terms.push_str("  (unit dropped: not updated)");
+        terms.push_str("  (dropped: not updated)");
     }
     out.push(Line::from(terms));
     out

@@ -49,7 +49,7 @@ fn column(area: Rect, grad: bool, maps: &mut Vec<MapArea>) {
     let [top, bottom] =
         Layout::vertical([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(area);
     for (row, (w, b)) in [(top, (Tensor::W1, Tensor::B1)), (bottom, (Tensor::W2, Tensor::B2))] {
-        let [matrix, strip] = Layout::horizontal([Constraint::Min(10), Constraint::Length(8)]).areas(row);
+        let [matrix, strip] = Layout::horizontal([Constraint::Min(10), Constraint::Length(9)]).areas(row);
         for (tensor, r) in [(w, matrix), (b, strip)] {
             maps.push(MapArea { tensor, grad, outer: r, inner: inner(r) });
         }
@@ -77,7 +77,7 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
         column(left, app.view.show_grads, &mut maps);
     }
     let [loss, frozen, inspector] = Layout::vertical([
-        Constraint::Percentage(34),
+        Constraint::Percentage(30),
         Constraint::Min(9),
         Constraint::Length(if right.height > 30 { 7 } else { 5 }),
     ])

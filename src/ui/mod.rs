@@ -113,8 +113,12 @@ fn map(app: &App, run: &Run, m: &MapArea, buf: &mut Buffer) {
     }
     let style = if focused { Style::new().add_modifier(Modifier::BOLD) } else { Style::new() };
     let mut block = Block::bordered().title(Line::styled(title, style)).border_style(style);
-    if m.inner.width > 24 {
-        block = block.title_bottom(heatmap::legend(scale, &app.palette));
+    let legend = heatmap::legend(scale, &app.palette);
+    if legend.width() + 2 <= m.outer.width as usize {
+        block = block.title_bottom(legend);
+    } else if m.inner.width >= 8 {
+        let zero = if app.colors == crate::theme::ColorMode::Mono { "·=0" } else { "black=0" };
+        block = block.title_bottom(format!("±{} {zero}", text::num(scale)));
     }
     block.render(m.outer, buf);
     Heatmap {
