@@ -55,6 +55,11 @@ pub struct Cli {
     /// With --headless: print a table of the summaries instead of JSON Lines
     #[arg(long)]
     pub table: bool,
+
+    /// With --headless: after each run, check its gradient by finite differences on the
+    /// next batch and print the result as a JSON line
+    #[arg(long)]
+    pub gradcheck: bool,
 }
 
 /// What to do, once the flags are known to make sense together.
@@ -95,6 +100,9 @@ impl Cli {
         }
         if self.table && !self.headless {
             return bad("--table needs --headless");
+        }
+        if self.gradcheck && !self.headless {
+            return bad("--gradcheck needs --headless");
         }
         if !self.sweep.is_empty() && self.scenarios.len() != 1 {
             return bad("--sweep takes exactly one scenario");

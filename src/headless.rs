@@ -1,12 +1,16 @@
-//! Headless runs: JSON Lines of metrics and a summary, `--dump` and `--inspect`.
+//! Headless runs: JSON Lines of metrics and a summary, `--gradcheck`, `--dump` and
+//! `--inspect`.
 
 use std::io::{self, Write};
 
+use ndarray::Array2;
 use serde::Serialize;
 
 use crate::json::{Num, PerMatrix, PerTensor, Tensors, matrix, opt};
 use crate::load::Loaded;
-use crate::nn::Tensor;
+use crate::nn::gradcheck::{self, Report};
+use crate::nn::{Masks, Tensor};
+use crate::train::ensemble::{self, EnsembleResult};
 use crate::train::{Metrics, Trainer};
 
 #[derive(Serialize)]
@@ -53,8 +57,34 @@ pub struct Summary {
     pub zero_fraction: PerMatrix<Num>,
     pub near_zero_fraction: PerMatrix<Num>,
     pub weight_norm: PerMatrix<Num>,
+    /// Dropout as an ensemble on the validation split; null without dropout or without
+    /// validation rows.
+    pub ensemble: Option<Ensemble>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chosen: Option<bool>,
+}
+
+/// Accuracy and loss of one network or average, null where not finite.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ScoreJson {
+    pub acc: Num,
+    pub loss: Num,
+}
+
+/// `"ensemble":{"full":…,"k1":…,"k10":…,"k100":…}` (see [`crate::train::ensemble`]).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Ensemble {
+    pub full: ScoreJson,
+    pub k1: ScoreJson,
+    pub k10: ScoreJson,
+    pub k100: ScoreJson,
+}
+
+impl From<EnsembleResult> for Ensemble {
+    fn from(e: EnsembleResult) -> Self {
+        let score = |s: ensemble::Score| ScoreJson { acc: Num(s.acc), loss: Num(s.loss) };
+        Ensemble { full: score(e.full), k1: score(e.k1), k10: score(e.k10), k100: score(e.k100) }
+    }
 }
 
 fn metrics_line<'a>(name: &'a str, file: &'a str, m: &Metrics) -> MetricsLine<'a> {
@@ -105,16 +135,18 @@ fn summary(name: &str, file: &str, t: &mut Trainer, last: &Metrics) -> Summary {
         zero_fraction: PerMatrix::from_fn(|x| Num(diag.zero_fraction[layer(x)])),
         near_zero_fraction: PerMatrix::from_fn(|x| Num(diag.near_zero_fraction[layer(x)])),
         weight_norm: PerMatrix::from_fn(|x| Num(diag.norm[layer(x)])),
+        ensemble: ensemble::ensemble(t).map(Ensemble::from),
         chosen: None,
     }
 }
 
 /// A finished headless run: its metrics lines, its summary (without `chosen`, which
-/// depends on the other runs) and the trainer.
+/// depends on the other runs), the trainer, and with `--gradcheck` its gradient check.
 pub struct Finished {
     pub lines: Vec<u8>,
     pub summary: Summary,
     pub trainer: Trainer,
+    pub gradcheck: Option<GradcheckLine>,
 }
 
 /// Train one scenario for `steps` updates. Metrics at step 0, every `log_every` steps and
@@ -141,7 +173,7 @@ pub fn train(loaded: &Loaded, steps: u64, progress: &indicatif::ProgressBar) -> 
     }
     progress.inc(steps.saturating_sub(reported));
     let summary = summary(name, file, &mut t, &last);
-    Ok(Finished { lines, summary, trainer: t })
+    Ok(Finished { lines, summary, trainer: t, gradcheck: None })
 }
 
 /// Mark the run chosen on validation, when there is more than one.
@@ -157,10 +189,73 @@ pub fn choose(runs: &mut [Finished]) {
     }
 }
 
-/// The JSON Lines of a finished run: its metrics, then its summary.
+/// The JSON Lines of a finished run: its metrics, its summary, then its gradient check
+/// (when it was run).
 pub fn write(run: &Finished, out: &mut impl Write) -> io::Result<()> {
     out.write_all(&run.lines)?;
-    write_line(out, &run.summary)
+    write_line(out, &run.summary)?;
+    write_gradcheck(run, out)
+}
+
+/// The run's gradcheck line, if `--gradcheck` computed one.
+pub fn write_gradcheck(run: &Finished, out: &mut impl Write) -> io::Result<()> {
+    match &run.gradcheck {
+        Some(g) => write_line(out, g),
+        None => Ok(()),
+    }
+}
+
+/// The batch the next SGD step would use: its rows of the training split (not masked), their
+/// labels and the step's masks (0 for a dropped unit, the scale s for a kept one).
+#[derive(Clone, Debug)]
+pub struct NextBatch {
+    pub x: Array2<f64>,
+    pub y: Vec<usize>,
+    pub masks: Masks,
+}
+
+/// The next step's batch and masks, from [`Trainer::inspect`] (nothing in `t` changes): the
+/// 0/1 mask bits it reports, times the scale of each layer (1/keep in inverted mode, 1 in
+/// classic mode), are exactly the multipliers `Dropout::draw` produced.
+pub fn next_batch(t: &Trainer) -> NextBatch {
+    let (x, y, masks) = t.next_batch_masks();
+    NextBatch { x, y, masks }
+}
+
+/// Central differences (ε = [`gradcheck::EPSILON`] = 1e-6) against the analytic gradient
+/// ([`gradcheck::analytic`]: data term plus regularization for every element) at the current
+/// parameters, on the batch and masks of the next step.
+pub fn gradcheck_report(t: &Trainer) -> Report {
+    let b = next_batch(t);
+    let grads = gradcheck::analytic(&t.params, b.x.view(), &b.y, &b.masks, t.reg());
+    gradcheck::check(&t.params, b.x.view(), &b.y, &b.masks, t.reg(), &grads)
+}
+
+/// `{"event":"gradcheck",…}`: the largest relative error per tensor (null when every element
+/// of it was skipped, or not finite) and how many elements were skipped (a ReLU input or an
+/// L1 kink within ε).
+#[derive(Clone, Debug, Serialize)]
+pub struct GradcheckLine {
+    event: &'static str,
+    pub scenario: String,
+    pub step: u64,
+    pub max_rel_error: PerTensor<Option<Num>>,
+    pub skipped: PerTensor<usize>,
+}
+
+/// `--gradcheck`: check the gradient of a finished run at its final parameters.
+pub fn gradcheck(t: &Trainer) -> GradcheckLine {
+    let r = gradcheck_report(t);
+    GradcheckLine {
+        event: "gradcheck",
+        scenario: t.scenario.name.clone(),
+        step: t.step,
+        max_rel_error: PerTensor::from_fn(|x| {
+            let i = x as usize;
+            (r.checked[i] > 0).then_some(Num(r.max_rel_error[i]))
+        }),
+        skipped: PerTensor::from_fn(|x| r.skipped[x as usize]),
+    }
 }
 
 fn write_line(out: &mut impl Write, v: &impl Serialize) -> io::Result<()> {

@@ -154,7 +154,13 @@ fn headless_runs(cli: &Cli) -> Result<ExitCode, Failure> {
     let mut finished = runs
         .par_iter()
         .zip(steps.par_iter())
-        .map(|(r, &n)| headless::train(r, n, &progress))
+        .map(|(r, &n)| {
+            let mut f = headless::train(r, n, &progress)?;
+            if cli.gradcheck {
+                f.gradcheck = Some(headless::gradcheck(&f.trainer));
+            }
+            Ok(f)
+        })
         .collect::<io::Result<Vec<_>>>()
         .map_err(io_failure)?;
     progress.finish_and_clear();
@@ -163,6 +169,10 @@ fn headless_runs(cli: &Cli) -> Result<ExitCode, Failure> {
     if cli.table {
         let summaries: Vec<_> = finished.iter().map(|f| &f.summary).collect();
         out.write_all(nnviz::table::render(&summaries).as_bytes()).map_err(io_failure)?;
+        // The gradient checks follow the table, one JSON line per run in the same order.
+        for f in &finished {
+            headless::write_gradcheck(f, &mut out).map_err(io_failure)?;
+        }
     } else {
         for f in &finished {
             headless::write(f, &mut out).map_err(io_failure)?;

@@ -8,6 +8,9 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 
 /// Below this many multiply-adds a product runs as plain loops.
 const SMALL: usize = 8192;
+/// From this many multiply-adds on, a product is split in two halves computed on two
+/// threads. The split does not depend on the number of threads, so results do not either.
+const SPLIT: usize = 1 << 20;
 
 /// c = a · bᵀ, with a n×k and b m×k (rows of both contiguous along k).
 pub fn a_bt(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
@@ -22,6 +25,14 @@ pub fn a_bt(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
                 *cj = ar.iter().zip(bj).map(|(x, y)| x * y).sum();
             }
         }
+        return;
+    }
+    if n * m * k >= SPLIT && m >= 2 {
+        // Halves of b's rows are halves of c's columns.
+        let half = m / 2;
+        let (b0, b1) = b.split_at(ndarray::Axis(0), half);
+        let (c0, c1) = c.view_mut().split_at(ndarray::Axis(1), half);
+        rayon::join(|| a_bt(a, b0, c0), || a_bt(a, b1, c1));
         return;
     }
     general_mat_mul(1.0, &a, &b.t(), 0.0, &mut c);
@@ -48,6 +59,14 @@ pub fn at_b(alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayView
         for v in c.iter_mut() {
             *v *= alpha;
         }
+        return;
+    }
+    if n * m * k >= SPLIT && m >= 2 {
+        // Halves of a's columns are halves of c's rows.
+        let half = m / 2;
+        let (a0, a1) = a.split_at(ndarray::Axis(1), half);
+        let (c0, c1) = c.view_mut().split_at(ndarray::Axis(0), half);
+        rayon::join(|| at_b(alpha, a0, b, c0), || at_b(alpha, a1, b, c1));
         return;
     }
     general_mat_mul(alpha, &a.t(), &b, 0.0, &mut c);

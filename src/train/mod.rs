@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod diagnose;
+pub mod ensemble;
 pub mod frozen;
 pub mod history;
 pub mod trainer;

@@ -264,6 +264,15 @@ impl Trainer {
         Diagnosis::new(&self.params, dead)
     }
 
+    /// The batch the next step would use (rows unmasked), its labels and its masks;
+    /// nothing in `self` changes.
+    pub fn next_batch_masks(&self) -> (Array2<f64>, Vec<usize>, Masks) {
+        let mut probe = self.clone();
+        probe.next_batch();
+        let x = probe.data.train.x.select(ndarray::Axis(0), &probe.batch);
+        (x, probe.yb, probe.masks)
+    }
+
     /// Step 0's forward and backward pass on the batch and masks step 1 will use;
     /// nothing in `self` changes.
     pub fn inspect(&self) -> Inspection {

@@ -1,0 +1,127 @@
+//! `--headless --gradcheck`: a finite-difference check of the gradient at each run's final
+//! parameters, on the batch and masks of the next step, printed after the run's summary.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{f, headless, nnviz, stderr, stdout};
+use nnviz::headless::{gradcheck_report, next_batch};
+use nnviz::nn::Tensor;
+use nnviz::nn::gradcheck::{analytic, check};
+use nnviz::train::Trainer;
+use serde_json::Value;
+
+const TENSORS: [&str; 4] = ["W1", "b1", "W2", "b2"];
+
+fn trained(name: &str, steps: u64) -> Trainer {
+    let loaded = nnviz::load::load(name, None).unwrap();
+    let mut t = Trainer::new(loaded.scenario, loaded.data);
+    for _ in 0..steps {
+        t.step();
+    }
+    t
+}
+
+#[test]
+fn gradcheck_line_follows_the_summary() {
+    let lines = headless(&["--gradcheck", "--steps", "20", "random_init"]);
+    let n = lines.len();
+    assert_eq!(lines[n - 2]["event"], "summary");
+    let g = &lines[n - 1];
+    assert_eq!(g["event"], "gradcheck");
+    assert_eq!(g["scenario"], "random_init");
+    assert_eq!(g["step"], 20);
+    assert_eq!(g.as_object().unwrap().len(), 5, "{g}");
+    // random_init at step 20: no gradient element is tiny enough for the rounding of the
+    // loss (~1e-16 · loss / ε ≈ 1e-10) to show against rel_error's 1e-8 floor.
+    for t in TENSORS {
+        let e = f(&g["max_rel_error"][t]);
+        assert!((0.0..1e-4).contains(&e), "{t}: {e}");
+        assert!(g["skipped"][t].is_u64(), "{t}: {}", g["skipped"][t]);
+    }
+}
+
+#[test]
+fn several_runs_each_get_their_line_after_their_summary() {
+    let lines = headless(&["--gradcheck", "--steps", "5", "zero_w2", "regularization/dropout"]);
+    let events: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l["event"].as_str().unwrap(), l["scenario"].as_str().unwrap()))
+        .filter(|(e, _)| *e != "metrics")
+        .collect();
+    assert_eq!(
+        events,
+        [("summary", "zero_w2"), ("gradcheck", "zero_w2"), ("summary", "dropout"), ("gradcheck", "dropout")]
+    );
+    let last = &lines[lines.len() - 1];
+    for t in TENSORS {
+        assert!(f(&last["max_rel_error"][t]) < 1e-4, "{t}: {last}");
+    }
+}
+
+#[test]
+fn every_element_skipped_is_null() {
+    // W1 = b1 = 0: every z1 is exactly 0, so every W1 and b1 probe crosses the ReLU kink.
+    let lines = headless(&["--gradcheck", "--steps", "3", "zero_w1"]);
+    let g = lines.last().unwrap();
+    assert!(g["max_rel_error"]["W1"].is_null() && g["max_rel_error"]["b1"].is_null());
+    assert!(g["skipped"]["W1"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn table_is_followed_by_the_gradcheck_lines() {
+    let o = nnviz(&["--headless", "--table", "--gradcheck", "--steps", "5", "zero_w2", "random_init"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    assert!(lines[0].starts_with("scenario"));
+    for (line, name) in lines[3..].iter().zip(["zero_w2", "random_init"]) {
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert_eq!((v["event"].as_str(), v["scenario"].as_str()), (Some("gradcheck"), Some(name)));
+    }
+}
+
+#[test]
+fn gradcheck_needs_headless() {
+    for args in [&["--gradcheck", "zero_w2"][..], &["--inspect", "--gradcheck", "zero_w2"]] {
+        let o = nnviz(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(o.stdout.is_empty());
+        assert_eq!(stderr(&o), "nnviz: error: --gradcheck needs --headless\n");
+    }
+}
+
+#[test]
+fn next_batch_has_the_masks_the_next_step_uses() {
+    let t = trained("regularization/dropout", 7);
+    let b = next_batch(&t);
+    assert_eq!(b.x.nrows(), b.y.len());
+    assert_eq!(b.x.ncols(), t.params.inputs());
+    let mut after = t.clone();
+    after.step();
+    assert_eq!(b.masks, after.masks);
+    assert!(b.masks.input.iter().any(|&v| v == 0.0) || b.masks.hidden.iter().any(|&v| v == 0.0));
+}
+
+#[test]
+fn a_wrong_gradient_gives_a_large_error() {
+    let t = trained("regularization/dropout", 20);
+    let b = next_batch(&t);
+    let right = analytic(&t.params, b.x.view(), &b.y, &b.masks, t.reg());
+    let ok = check(&t.params, b.x.view(), &b.y, &b.masks, t.reg(), &right);
+    assert_eq!(ok, gradcheck_report(&t));
+    assert!(ok.max_rel_error.iter().all(|&e| e < 1e-4), "{ok:?}");
+    for tensor in Tensor::ALL {
+        let mut wrong = right.clone();
+        let g = &mut wrong.get_mut(tensor)[0];
+        *g = *g * 1.01 + 1e-3;
+        let r = check(&t.params, b.x.view(), &b.y, &b.masks, t.reg(), &wrong);
+        let i = tensor as usize;
+        assert!(r.max_rel_error[i] > 1e-3, "{tensor:?}: {r:?}");
+        for other in Tensor::ALL.into_iter().filter(|&o| o != tensor) {
+            assert_eq!(r.max_rel_error[other as usize], ok.max_rel_error[other as usize]);
+        }
+    }
+}
