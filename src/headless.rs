@@ -127,7 +127,7 @@ fn summary(name: &str, file: &str, t: &mut Trainer, last: &Metrics) -> Summary {
                 total: t.changes.total(x),
                 first_change_step: t.changes.first_change_step(x),
                 why_code: why.and_then(|w| w.code),
-                why: why.map(|w| w.text.clone()),
+                why: why.map(|w| w.text()),
             }
         }),
         dead_hidden_units: diag.dead.len(),

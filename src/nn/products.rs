@@ -3,8 +3,23 @@
 //! dispatching and packing than multiplying; larger ones go to `general_mat_mul`.
 //! All arrays are row-major and contiguous (the workspace and parameters are).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
+
+/// Products handed to `general_mat_mul` so far: matrixmultiply allocates one packing
+/// buffer for each, the only allocation a training step makes (counted by a test).
+static LIBRARY_PRODUCTS: AtomicUsize = AtomicUsize::new(0);
+
+pub fn library_products() -> usize {
+    LIBRARY_PRODUCTS.load(Ordering::Relaxed)
+}
+
+fn library(f: impl FnOnce()) {
+    LIBRARY_PRODUCTS.fetch_add(1, Ordering::Relaxed);
+    f();
+}
 
 /// Below this many multiply-adds a product runs as plain loops.
 const SMALL: usize = 8192;
@@ -35,7 +50,7 @@ pub fn a_bt(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
         rayon::join(|| a_bt(a, b0, c0), || a_bt(a, b1, c1));
         return;
     }
-    general_mat_mul(1.0, &a, &b.t(), 0.0, &mut c);
+    library(|| general_mat_mul(1.0, &a, &b.t(), 0.0, &mut c));
 }
 
 /// c = alpha · aᵀ · b, with a n×m and b n×k: c is m×k.
@@ -69,7 +84,7 @@ pub fn at_b(alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayView
         rayon::join(|| at_b(alpha, a0, b, c0), || at_b(alpha, a1, b, c1));
         return;
     }
-    general_mat_mul(alpha, &a.t(), &b, 0.0, &mut c);
+    library(|| general_mat_mul(alpha, &a.t(), &b, 0.0, &mut c));
 }
 
 /// c = a · b, with a n×k and b k×m.
@@ -90,7 +105,7 @@ pub fn a_b(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
         }
         return;
     }
-    general_mat_mul(1.0, &a, &b, 0.0, &mut c);
+    library(|| general_mat_mul(1.0, &a, &b, 0.0, &mut c));
 }
 
 #[cfg(test)]

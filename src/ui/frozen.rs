@@ -52,7 +52,7 @@ pub fn lines(run: &Run) -> Vec<Line<'static>> {
         if let Some(why) = t.why[x as usize].as_ref().filter(|_| t.changes.is_frozen(x)) {
             out.push(Line::from(vec![
                 Span::styled(format!("{} frozen: ", x.name()), bold),
-                Span::raw(why.text.clone()),
+                Span::raw(why.text()),
             ]));
         }
     }
