@@ -22,9 +22,9 @@ fn apply(
 ) -> Update {
     let before = p.clone();
     let mut prev = Params::zeros(p.inputs(), p.hidden(), p.classes());
-    let u = nnviz::nn::sgd::apply(p, g, lr, reg, masks, log, step, &mut prev);
+    nnviz::nn::sgd::apply(p, g, lr, reg, masks, log, step, &mut prev);
     assert_eq!(prev, before);
-    u
+    Update::between(&before, p)
 }
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};

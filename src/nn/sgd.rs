@@ -46,25 +46,41 @@ impl ChangeLog {
     }
 }
 
-/// What one update did to each tensor.
+/// How far each tensor moved in one update.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Update {
     /// ‖ΔW‖ per tensor.
     pub delta_norm: [f64; 4],
     /// ‖W‖ before the update, per tensor.
     pub before_norm: [f64; 4],
-    /// The regularization penalty of the weights before the update.
-    pub penalty: f64,
-    /// Whether every parameter is finite after the update.
-    pub finite: bool,
 }
 
 impl Update {
+    /// Measured from the parameters before and after an update (not on the hot path:
+    /// the trainer keeps the previous values and measures when the numbers are shown).
+    pub fn between(before: &Params, after: &Params) -> Update {
+        let mut u = Update::default();
+        for t in Tensor::ALL {
+            let (b, a) = (before.get(t), after.get(t));
+            u.before_norm[t as usize] = b.iter().map(|v| v * v).sum::<f64>().sqrt();
+            u.delta_norm[t as usize] = b.iter().zip(a).map(|(x, y)| (y - x) * (y - x)).sum::<f64>().sqrt();
+        }
+        u
+    }
+
     /// log10(‖ΔW‖ / ‖W before‖), `None` where either is 0.
     pub fn ratio(&self, t: Tensor) -> Option<f64> {
         let (d, w) = (self.delta_norm[t as usize], self.before_norm[t as usize]);
         (d > 0.0 && w > 0.0).then(|| (d / w).log10())
     }
+}
+
+/// What a step needs to know right away: the penalty of the weights before the update
+/// (for the batch loss) and whether every parameter is still finite.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Applied {
+    pub penalty: f64,
+    pub finite: bool,
 }
 
 /// Soft threshold: shrink toward 0 by `by`, stopping at exactly 0.
@@ -91,59 +107,58 @@ pub fn apply(
     log: &mut ChangeLog,
     step: u64,
     prev: &mut Params,
-) -> Update {
-    let mut update = Update { finite: true, ..Update::default() };
+) -> Applied {
+    let mut out = Applied { penalty: 0.0, finite: true };
     let (m, d) = (p.hidden(), p.inputs());
     let all_kept = masks.all_kept();
     for t in Tensor::ALL {
+        let ti = t as usize;
+        let old = prev.get_mut(t);
+        let w = p.get_mut(t);
+        old.copy_from_slice(w);
+        if let Some(l) = t.layer()
+            && (reg.l2[l] > 0.0 || reg.l1[l] > 0.0)
+        {
+            let (sq, abs) = old.iter().fold((0.0, 0.0), |(sq, abs), v| (sq + v * v, abs + v.abs()));
+            out.penalty += reg.l2[l] / 2.0 * sq + reg.l1[l] * abs;
+        }
+        for (w, &g) in w.iter_mut().zip(grads.get(t)) {
+            *w -= lr * g;
+        }
         let threshold = match (reg.l1_mode, t.layer()) {
             (L1Mode::Proximal, Some(l)) if reg.l1[l] > 0.0 => lr * reg.l1[l],
             _ => 0.0,
         };
-        // Only proximal L1 with dropout needs to know which entries were dropped.
-        let kept = |idx: usize| {
-            all_kept
-                || match t {
-                    Tensor::W1 => masks.hidden_kept(idx / d) && masks.input_kept(idx % d),
-                    Tensor::W2 => masks.hidden_kept(idx % m),
-                    Tensor::B1 => masks.hidden_kept(idx),
-                    Tensor::B2 => true,
+        if threshold > 0.0 {
+            // Only the retained network is adjusted: dropped units are not thresholded.
+            let kept = |idx: usize| {
+                all_kept
+                    || match t {
+                        Tensor::W1 => masks.hidden_kept(idx / d) && masks.input_kept(idx % d),
+                        Tensor::W2 => masks.hidden_kept(idx % m),
+                        Tensor::B1 | Tensor::B2 => true,
+                    }
+            };
+            for (idx, w) in w.iter_mut().enumerate() {
+                if kept(idx) {
+                    *w = soft_threshold(*w, threshold);
                 }
-        };
-        let ti = t as usize;
-        let unchanged = &mut log.unchanged_flags[ti];
-        let tracking = log.unchanged[ti] > 0;
-        let (mut delta_sq, mut before_sq, mut abs, mut newly, mut finite) = (0.0, 0.0, 0.0, 0usize, true);
-        let old_values = prev.get_mut(t);
-        for (idx, ((w, &g), o)) in p.get_mut(t).iter_mut().zip(grads.get(t)).zip(old_values).enumerate() {
-            let old = *w;
-            *o = old;
-            before_sq += old * old;
-            abs += old.abs();
-            let mut new = old - lr * g;
-            if threshold > 0.0 && kept(idx) {
-                new = soft_threshold(new, threshold);
             }
-            *w = new;
-            finite &= new.is_finite();
-            if new != old {
-                delta_sq += (new - old) * (new - old);
-                if tracking && unchanged[idx] {
-                    unchanged[idx] = false;
+        }
+        out.finite &= w.iter().fold(true, |ok, v| ok & v.is_finite());
+        if log.unchanged[ti] > 0 {
+            let mut newly = 0;
+            for ((flag, &new), &was) in log.unchanged_flags[ti].iter_mut().zip(w.iter()).zip(old.iter()) {
+                if *flag && new != was {
+                    *flag = false;
                     newly += 1;
                 }
             }
+            if newly > 0 {
+                log.unchanged[ti] -= newly;
+                log.first_change[ti].get_or_insert(step);
+            }
         }
-        if newly > 0 {
-            log.unchanged[ti] -= newly;
-            log.first_change[ti].get_or_insert(step);
-        }
-        if let Some(l) = t.layer() {
-            update.penalty += reg.l2[l] / 2.0 * before_sq + reg.l1[l] * abs;
-        }
-        update.finite &= finite;
-        update.delta_norm[ti] = delta_sq.sqrt();
-        update.before_norm[ti] = before_sq.sqrt();
     }
-    update
+    out
 }

@@ -10,7 +10,7 @@ use crate::data::Splits;
 use crate::nn::dropout::Dropout;
 use crate::nn::init::init_params;
 use crate::nn::model::{self, Masks, Reg, Workspace};
-use crate::nn::sgd::{self, ChangeLog, Update};
+use crate::nn::sgd::{self, Applied, ChangeLog, Update};
 use crate::nn::{Grads, Params, Tensor};
 use crate::scenario::Scenario;
 
@@ -31,7 +31,8 @@ pub struct Trainer {
     pub changes: ChangeLog,
     /// The parameters before the last step (equal to `params` at step 0).
     pub prev: Params,
-    pub last_update: Update,
+    /// Penalty and finiteness of the last step.
+    pub last_step: Applied,
     /// Why each tensor is frozen, while it is and once a step has been computed.
     pub why: [Option<Why>; 4],
     pub diverged: Option<u64>,
@@ -101,7 +102,7 @@ impl Trainer {
             params,
             step: 0,
             epoch: 0,
-            last_update: Update::default(),
+            last_step: Applied { penalty: 0.0, finite: true },
             why: Default::default(),
             diverged: None,
             masks: Masks::ones(d, m),
@@ -204,7 +205,7 @@ impl Trainer {
                 None
             };
         }
-        self.last_update = sgd::apply(
+        self.last_step = sgd::apply(
             &mut self.params,
             &self.grads,
             lr,
@@ -225,8 +226,8 @@ impl Trainer {
         }
         // The batch loss (cross-entropy + penalty) is finite exactly when every logit
         // and the penalty are: logsumexp − logit[y] of finite logits is finite.
-        let loss_finite = logits_finite && self.last_update.penalty.is_finite();
-        if !loss_finite || !self.last_update.finite {
+        let loss_finite = logits_finite && self.last_step.penalty.is_finite();
+        if !loss_finite || !self.last_step.finite {
             self.diverged = Some(self.step);
         }
     }
@@ -254,7 +255,10 @@ impl Trainer {
             val: self.eval_split(Split::Val),
             penalty: model::penalty(&self.params, &self.reg),
             grad_norm: Tensor::ALL.map(|t| self.grads.norm(t)),
-            update_ratio: [self.last_update.ratio(Tensor::W1), self.last_update.ratio(Tensor::W2)],
+            update_ratio: {
+                let u = Update::between(&self.prev, &self.params);
+                [u.ratio(Tensor::W1), u.ratio(Tensor::W2)]
+            },
         }
     }
 

@@ -26,13 +26,34 @@ fn list(u: &[usize]) -> String {
     }
 }
 
-pub fn lines(run: &Run) -> Vec<Line<'static>> {
+/// Below this inner width (a sub-view took the space) the table drops its "first change"
+/// column: a frozen tensor has none, a moving one says "since N".
+const COMPACT_WIDTH: u16 = 36;
+
+pub fn lines(run: &Run, width: u16) -> Vec<Line<'static>> {
     let t = &run.trainer;
     let d = &run.diagnosis;
     let bold = Style::new().add_modifier(Modifier::BOLD);
-    let mut out =
-        vec![Line::styled("   unchanged/total  first change", Style::new().add_modifier(Modifier::DIM))];
+    let compact = width < COMPACT_WIDTH;
+    let header = if compact { "   unchanged/total" } else { "   unchanged/total  first change" };
+    let mut out = vec![Line::styled(header, Style::new().add_modifier(Modifier::DIM))];
     for x in Tensor::ALL {
+        if compact {
+            let (unchanged, total) = (t.changes.unchanged(x), t.changes.total(x));
+            let state = if unchanged == total {
+                let code = t.why[x as usize].as_ref().and_then(|w| w.code).map_or(String::new(), |c| format!(" {c}"));
+                Span::styled(format!("FROZEN{code}"), bold)
+            } else {
+                let first = t.changes.first_change_step(x).map_or(String::new(), |s| format!(" since {s}"));
+                Span::raw(format!("moving{first}"))
+            };
+            out.push(Line::from(vec![
+                Span::styled(format!("{:<3}", x.name()), bold),
+                Span::raw(format!("{:>9} ", format!("{unchanged}/{total}"))),
+                state,
+            ]));
+            continue;
+        }
         let (unchanged, total) = (t.changes.unchanged(x), t.changes.total(x));
         let first = t.changes.first_change_step(x).map_or("—".to_string(), |s| s.to_string());
         let state = if unchanged == total {
@@ -76,15 +97,15 @@ pub fn lines(run: &Run) -> Vec<Line<'static>> {
     )));
     out.push(Line::from(format!(
         "log10 ‖ΔW‖/‖W‖  W1 {}  W2 {}",
-        ratio(t.last_update.ratio(Tensor::W1)),
-        ratio(t.last_update.ratio(Tensor::W2))
+        ratio(run.metrics.update_ratio[0]),
+        ratio(run.metrics.update_ratio[1])
     )));
     out.push(Line::from(format!("‖W1‖ {:.3}  ‖W2‖ {:.3}", d.norm[0], d.norm[1])));
     out
 }
 
 pub fn render(run: &Run, area: Rect, buf: &mut Buffer) {
-    Paragraph::new(lines(run))
+    Paragraph::new(lines(run, area.width.saturating_sub(2)))
         .wrap(Wrap { trim: false })
         .block(Block::bordered().title("Frozen"))
         .render(area, buf);
