@@ -35,6 +35,18 @@ pub fn a_bt(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
         && let (Some(a), Some(b)) = (a.as_slice(), b.as_slice())
         && let Some(c) = c.as_slice_mut()
     {
+        if k <= 4 {
+            // Few inputs (2-D data): sweep each column of bᵀ into the whole output row.
+            for (ar, cr) in a.chunks_exact(k.max(1)).zip(c.chunks_exact_mut(m.max(1))) {
+                cr.fill(0.0);
+                for (l, &x) in ar.iter().enumerate() {
+                    for (cj, bj) in cr.iter_mut().zip(b.chunks_exact(k)) {
+                        *cj += x * bj[l];
+                    }
+                }
+            }
+            return;
+        }
         for (ar, cr) in a.chunks_exact(k.max(1)).zip(c.chunks_exact_mut(m.max(1))) {
             for (bj, cj) in b.chunks_exact(k.max(1)).zip(cr.iter_mut()) {
                 *cj = ar.iter().zip(bj).map(|(x, y)| x * y).sum();
@@ -62,11 +74,24 @@ pub fn at_b(alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayView
         && let Some(c) = c.as_slice_mut()
     {
         c.fill(0.0);
-        for (ar, br) in a.chunks_exact(m.max(1)).zip(b.chunks_exact(k.max(1))) {
-            for (&aij, cr) in ar.iter().zip(c.chunks_exact_mut(k.max(1))) {
-                if aij != 0.0 {
-                    for (cv, &bv) in cr.iter_mut().zip(br) {
-                        *cv += aij * bv;
+        if k <= 4 {
+            // Few columns in b (2-D inputs): c[j, l] accumulates over rows with the
+            // short row of b unrolled by the compiler.
+            for (ar, br) in a.chunks_exact(m.max(1)).zip(b.chunks_exact(k.max(1))) {
+                for (j, &aij) in ar.iter().enumerate() {
+                    let cr = &mut c[j * k..(j + 1) * k];
+                    for l in 0..k {
+                        cr[l] += aij * br[l];
+                    }
+                }
+            }
+        } else {
+            for (ar, br) in a.chunks_exact(m.max(1)).zip(b.chunks_exact(k.max(1))) {
+                for (&aij, cr) in ar.iter().zip(c.chunks_exact_mut(k.max(1))) {
+                    if aij != 0.0 {
+                        for (cv, &bv) in cr.iter_mut().zip(br) {
+                            *cv += aij * bv;
+                        }
                     }
                 }
             }
