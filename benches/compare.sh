@@ -86,5 +86,13 @@ for r in "${rows[@]}"; do
     printf '%-8s | %14s | %14s | %17s\n' "$w" "$a" "$b" "$c"
 done
 
+# Peak memory of a long headless run: the metric history and buffers do not grow.
+if [ "${SKIP_MEMORY:-0}" != 1 ]; then
+    mem_steps=${MEMORY_STEPS:-1000000}
+    peak_kb=$( { /usr/bin/time -f %M "$nnviz" --headless --steps "$mem_steps" \
+        benches/workloads/digits.toml > /dev/null; } 2>&1 | tail -n 1)
+    echo "peak memory of nnviz --headless --steps $mem_steps digits: $((peak_kb / 1024)) MiB"
+fi
+
 script_end=$(date +%s.%N)
 awk -v a="$script_start" -v b="$script_end" 'BEGIN { printf "compare.sh took %.1f s\n", b - a }'

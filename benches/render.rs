@@ -23,5 +23,29 @@ fn render(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, render);
+/// The compare view with the five regularization settings on the wide workload.
+fn render_compare(c: &mut Criterion) {
+    let loaded: Vec<_> = ["none", "l2", "l1", "l1_l2", "dropout"]
+        .iter()
+        .map(|name| {
+            let mut l = nnviz::load::load("benches/workloads/wide.toml", None).expect("workload loads");
+            l.scenario.name = name.to_string();
+            l
+        })
+        .collect();
+    let mut app = App::new(ColorMode::TrueColor);
+    app.paused = true;
+    app.open_all(loaded);
+    app.train(3);
+    for (w, h) in [(120u16, 40u16), (250, 70)] {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+        c.bench_function(&format!("frame compare 5 wide {w}x{h}"), |b| {
+            b.iter(|| {
+                terminal.draw(|f| nnviz::ui::render(&app, f.area(), f.buffer_mut())).expect("draws");
+            })
+        });
+    }
+}
+
+criterion_group!(benches, render, render_compare);
 criterion_main!(benches);
