@@ -224,3 +224,182 @@ fn enter_and_esc_round_trip_keeps_each_run() {
     press(&mut a, Key::Esc);
     assert!(a.quit, "Esc quits at the top level");
 }
+
+#[test]
+fn descriptions_fit_two_help_columns() {
+    for a in Action::ALL {
+        assert!(a.description().chars().count() <= 28, "{a:?}: {:?} is too long", a.description());
+    }
+}
+
+#[test]
+fn sub_view_keys_toggle_their_view() {
+    use nnviz::app::SubView;
+    for (key, view, name) in [
+        ('b', SubView::Backprop, "zero_w2"),
+        ('d', SubView::Boundary, "zero_w2"),
+        ('e', SubView::Ensemble, "regularization/dropout"),
+        ('G', SubView::GradCheck, "random_init"),
+    ] {
+        let mut a = app(name);
+        press(&mut a, Key::Char(key));
+        assert_eq!(a.sub, Some(view), "{key} opens {view:?}");
+        let p = &a.panels;
+        let computed = match view {
+            SubView::Backprop => p.backprop.is_some(),
+            SubView::Boundary => p.boundary.is_some(),
+            SubView::Ensemble => p.ensemble.is_some(),
+            SubView::GradCheck => p.gradcheck.is_some(),
+        };
+        assert!(computed, "{view:?} computed when it opens");
+        press(&mut a, Key::Char(key));
+        assert_eq!(a.sub, None, "{key} closes {view:?}");
+        assert!(!a.quit);
+    }
+    // Another view's key switches views.
+    let mut a = app("zero_w2");
+    press(&mut a, Key::Char('b'));
+    press(&mut a, Key::Char('G'));
+    assert_eq!(a.sub, Some(SubView::GradCheck));
+}
+
+#[test]
+fn esc_closes_the_sub_view_first() {
+    let mut a = app("zero_w2");
+    press(&mut a, Key::Char('b'));
+    press(&mut a, Key::Char('i'));
+    press(&mut a, Key::Esc);
+    assert!(!a.info && a.sub.is_some() && !a.quit, "Esc closes the about text first");
+    press(&mut a, Key::Esc);
+    assert!(a.sub.is_none() && !a.quit, "then the sub-view");
+    press(&mut a, Key::Esc);
+    assert!(a.quit, "then quits at the top level");
+    // From a compare column: Esc closes the sub-view, then returns to the compare view.
+    let mut c = compare(&["regularization/none", "regularization/dropout"]);
+    press(&mut c, Key::Char('e'));
+    assert!(c.sub.is_none(), "sub-views are for the single view");
+    assert!(c.message.as_deref().unwrap().contains("Enter"));
+    press(&mut c, Key::Right);
+    press(&mut c, Key::Enter);
+    press(&mut c, Key::Char('e'));
+    assert!(c.panels.ensemble.as_ref().unwrap().result.is_ok());
+    press(&mut c, Key::Esc);
+    assert_eq!((c.screen, c.sub), (Screen::Single, None));
+    press(&mut c, Key::Esc);
+    assert_eq!(c.screen, Screen::Compare);
+    assert!(!c.quit);
+}
+
+#[test]
+fn brackets_move_the_example_within_the_batch() {
+    let mut a = app("zero_w2");
+    press(&mut a, Key::Char('['));
+    assert!(a.message.as_deref().unwrap().contains("backprop"), "[ outside b and d says where it works");
+    press(&mut a, Key::Char('b'));
+    press(&mut a, Key::Char('['));
+    assert_eq!(a.example, 0, "clamped at the first example");
+    press(&mut a, Key::Char(']'));
+    press(&mut a, Key::Char(']'));
+    assert_eq!(a.example, 2);
+    assert_eq!(a.panels.backprop.as_ref().unwrap().example, 2);
+    for _ in 0..100 {
+        press(&mut a, Key::Char(']'));
+    }
+    let b = a.panels.backprop.as_ref().unwrap();
+    assert_eq!(b.rows(), 32);
+    assert_eq!((a.example, b.example), (31, 31), "clamped at the last example of the batch");
+    // The per-example gradient is that example's: ∇W2 = (ŷ−y)hᵀ.
+    let ws = &b.inspection.ws;
+    assert_eq!(b.dw2[[1, 3]], ws.err[[31, 1]] * ws.h[[31, 3]]);
+    // A smaller batch clamps the index.
+    let mut z = app("zero_all");
+    z.example = 9;
+    press(&mut z, Key::Char('b'));
+    for _ in 0..20 {
+        press(&mut z, Key::Char(']'));
+    }
+    assert_eq!(z.example, 9, "zero_all's batch has 10 rows");
+}
+
+#[test]
+fn open_views_follow_steps_and_restarts() {
+    let mut a = app("zero_w2");
+    press(&mut a, Key::Char('b'));
+    assert_eq!(a.panels.backprop.as_ref().unwrap().step, 0);
+    press(&mut a, Key::Char('n'));
+    assert_eq!(a.panels.backprop.as_ref().unwrap().step, 1, "recomputed after a step");
+    a.train(5);
+    a.refresh_if_stale();
+    assert_eq!(a.panels.backprop.as_ref().unwrap().step, 6, "and on refresh");
+    press(&mut a, Key::Char('r'));
+    assert_eq!(a.panels.backprop.as_ref().unwrap().step, 0);
+    // The gradient check is computed on key presses only, and says when.
+    press(&mut a, Key::Char('G'));
+    a.train(3);
+    a.refresh_if_stale();
+    assert_eq!(a.panels.gradcheck.as_ref().unwrap().step, 0);
+}
+
+#[test]
+fn u_cycles_the_hidden_units_on_2d_data() {
+    use nnviz::app::panels::Boundary;
+    let mut a = app("zero_w2");
+    press(&mut a, Key::Char('u'));
+    assert!(a.message.is_some(), "u outside the boundary view says where it works");
+    press(&mut a, Key::Char('d'));
+    assert!(matches!(a.panels.boundary, Some(Boundary::Plane(ref p)) if p.unit.is_none()));
+    press(&mut a, Key::Char('u'));
+    assert_eq!(a.unit, Some(0));
+    let Some(Boundary::Plane(p)) = &a.panels.boundary else { panic!("a plane") };
+    assert_eq!(p.unit.as_ref().unwrap().0, 0);
+    for _ in 0..15 {
+        press(&mut a, Key::Char('u'));
+    }
+    assert_eq!(a.unit, Some(15));
+    press(&mut a, Key::Char('u'));
+    assert_eq!(a.unit, None, "after the last unit, back to the predicted class");
+    let mut digits = app("digits");
+    press(&mut digits, Key::Char('d'));
+    assert!(matches!(digits.panels.boundary, Some(Boundary::Images(_))));
+    press(&mut digits, Key::Char(']'));
+    let Some(Boundary::Images(im)) = &digits.panels.boundary else { panic!("images") };
+    assert_eq!(im.example, 1);
+}
+
+#[test]
+fn ensemble_numbers_are_deterministic() {
+    use nnviz::app::panels::{Ensemble, NoEnsemble};
+    let mut a = app("regularization/dropout");
+    a.train(40);
+    let t = &a.run().unwrap().trainer;
+    let (one, two) = (Ensemble::compute(t), Ensemble::compute(t));
+    assert_eq!(one, two);
+    let r = one.result.unwrap();
+    for s in [r.full, r.k1, r.k10, r.k100] {
+        assert!((0.0..=1.0).contains(&s.acc) && s.loss.is_finite() && s.loss > 0.0);
+    }
+    // The same seed in a fresh app gives the same numbers.
+    let mut b = app("regularization/dropout");
+    b.train(40);
+    press(&mut b, Key::Char('e'));
+    assert_eq!(b.panels.ensemble.as_ref().unwrap().result, Ok(r));
+    let none = Ensemble::compute(&app("zero_w2").run().unwrap().trainer);
+    assert_eq!(none.result, Err(NoEnsemble::NoDropout));
+    let slide = Ensemble::compute(&app("dropout_slide").run().unwrap().trainer);
+    assert_eq!(slide.result, Err(NoEnsemble::NoValidation));
+}
+
+#[test]
+fn gradient_check_is_small_after_a_few_steps() {
+    let mut a = app("random_init");
+    a.train(5);
+    press(&mut a, Key::Char('G'));
+    let c = a.panels.gradcheck.as_ref().unwrap();
+    assert_eq!(c.step, 5);
+    assert!(!c.capped(), "a small network is checked in full");
+    for (i, e) in c.max_rel_error.iter().enumerate() {
+        let e = e.unwrap();
+        assert!(e < 1e-5, "tensor {i}: {e}");
+        assert_eq!(c.checked[i] + c.skipped[i], c.total[i]);
+    }
+}

@@ -222,3 +222,203 @@ fn compare_view_renders_2_5_9_runs() {
         }
     }
 }
+
+/// The text inside the first bordered panel on each row that starts at column `x0`, trimmed,
+/// joined with spaces (so wrapped sentences read as one line).
+fn panel_text(b: &Buffer, area: Rect) -> String {
+    let mut lines = Vec::new();
+    for y in area.top() + 1..area.bottom().saturating_sub(1) {
+        let mut line = String::new();
+        for x in area.left() + 1..area.right().saturating_sub(1) {
+            line.push_str(b[(x, y)].symbol());
+        }
+        lines.push(line.trim().to_string());
+    }
+    lines.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn sub_area(a: &App, w: u16, h: u16) -> Rect {
+    nnviz::ui::layout::areas(Rect::new(0, 0, w, h), a).unwrap().sub.unwrap()
+}
+
+#[test]
+fn backprop_explains_the_frozen_tensors() {
+    for name in ["zero_w1", "zero_w2", "zero_all"] {
+        let mut a = app(name, ColorMode::TrueColor);
+        press(&mut a, Key::Char('n'));
+        press(&mut a, Key::Char('b'));
+        let b = screen(&a, 120, 40);
+        let s = text(&b);
+        assert!(s.contains("Backprop"), "{name}");
+        let inside = panel_text(&b, sub_area(&a, 120, 40));
+        let t = &a.run().unwrap().trainer;
+        let mut frozen = 0;
+        for x in Tensor::ALL {
+            if let Some(why) = t.why[x as usize].as_ref().filter(|_| t.changes.is_frozen(x)) {
+                let sentence = format!("{} frozen at step 1: {}", x.name(), why.text());
+                assert!(inside.contains(&sentence), "{name}: {sentence:?} missing from\n{inside}");
+                frozen += 1;
+            }
+        }
+        assert!(frozen >= 2, "{name}: {frozen} frozen tensors");
+        // zero_w2's next batch already has g ≠ 0 (W2 moved at step 1); the others keep h = 0.
+        if name != "zero_w2" {
+            assert!(inside.contains("all 0"), "{name}: an exact zero vector is called out");
+        }
+        for label in ["x", "z1 = W1x + b1", "h = relu(z1)", "ŷ = softmax", "∇W2 = (ŷ−y)hᵀ", "∇b2 = ŷ−y"]
+        {
+            assert!(inside.contains(label), "{name}: {label} missing");
+        }
+        for label in ["gᵀ = ((ŷ−y)ᵀW2) ⊙ relu′(z1ᵀ)", "∇W1 = g xᵀ", "∇b1 = g"] {
+            assert!(inside.contains(label), "{name}: {label} missing");
+        }
+        if name == "zero_w2" {
+            insta::assert_snapshot!("backprop_zero_w2_step1_120x40", s);
+        }
+        let small = text(&screen(&a, 80, 24));
+        assert!(small.contains("Backprop"), "{name} at 80×24");
+        if name == "zero_w1" {
+            insta::assert_snapshot!("backprop_zero_w1_step1_80x24", small);
+        }
+        let _ = screen(&a, 200, 60);
+    }
+}
+
+#[test]
+fn backprop_of_the_dropout_slide() {
+    let mut a = app("dropout_slide", ColorMode::TrueColor);
+    press(&mut a, Key::Char('b'));
+    let s = text(&screen(&a, 120, 40));
+    let logits = s.lines().find(|l| l.contains("logits =")).unwrap();
+    assert!(logits.contains("60  132"), "{logits}");
+    let x = s.lines().find(|l| l.contains("│x  ")).unwrap();
+    assert!(x.contains("0  ×  2"), "the dropped input is drawn removed: {x}");
+    let h = s.lines().find(|l| l.contains("h = relu(z1)")).unwrap();
+    assert!(h.contains("6  ×  18"), "{h}");
+    insta::assert_snapshot!("backprop_dropout_slide_120x40", s);
+    let mono = app("dropout_slide", ColorMode::Mono);
+    let mut mono = mono;
+    press(&mut mono, Key::Char('b'));
+    assert!(text(&screen(&mono, 80, 24)).contains("60  132"));
+}
+
+#[test]
+fn boundary_of_2d_data_and_its_hidden_units() {
+    let mut a = app("zero_w2", ColorMode::TrueColor);
+    a.train(300);
+    a.refresh_if_stale();
+    press(&mut a, Key::Char('d'));
+    let b = screen(&a, 120, 40);
+    let s = text(&b);
+    assert!(s.contains("Decision boundary: predicted class"));
+    assert!(s.contains('●'), "training points drawn");
+    // Each class's colour appears somewhere on the plane, and points in their class colour.
+    let area = sub_area(&a, 120, 40);
+    let mut points = std::collections::HashSet::new();
+    let mut regions = std::collections::HashSet::new();
+    for y in area.top() + 1..area.bottom() - 2 {
+        for x in area.left() + 1..area.right() - 1 {
+            let c = &b[(x, y)];
+            if c.symbol() == "●" {
+                points.insert(c.fg);
+            } else if c.symbol() == "▀" {
+                regions.insert(c.fg);
+            }
+        }
+    }
+    for class in 0..3 {
+        assert!(points.contains(&nnviz::ui::boundary::point_color(ColorMode::TrueColor, class)));
+    }
+    assert!(regions.len() > 3, "paler where less sure: {} colours", regions.len());
+    insta::assert_snapshot!("boundary_zero_w2_120x40", s);
+    press(&mut a, Key::Char('u'));
+    press(&mut a, Key::Char('u'));
+    let s = text(&screen(&a, 120, 40));
+    assert!(s.contains("hidden unit 1 of 16"));
+    insta::assert_snapshot!("boundary_zero_w2_unit1_120x40", s);
+    for (w, h) in [(80, 24), (200, 60)] {
+        assert!(text(&screen(&a, w, h)).contains("hidden unit 1"), "{w}×{h}");
+    }
+    let mut mono = app("zero_w2", ColorMode::Mono);
+    press(&mut mono, Key::Char('d'));
+    assert!(text(&screen(&mono, 80, 24)).contains("Decision boundary"));
+}
+
+#[test]
+fn boundary_of_digits_shows_8x8_images() {
+    let mut a = app("digits", ColorMode::TrueColor);
+    press(&mut a, Key::Char('d'));
+    let s = text(&screen(&a, 120, 40));
+    assert!(s.contains("8×8 images"));
+    assert!(s.contains("showing 32 of 32 units"), "{s}");
+    assert!(s.contains("example 1/32") && s.contains("label "));
+    insta::assert_snapshot!("boundary_digits_120x40", s);
+    let small = text(&screen(&a, 80, 24));
+    assert!(small.contains("showing") && small.contains("of 32 units"));
+    let _ = screen(&a, 200, 60);
+    let mut other = app("dropout_slide", ColorMode::TrueColor);
+    press(&mut other, Key::Char('d'));
+    let s = text(&screen(&other, 120, 40));
+    assert!(s.contains("needs 2-D inputs") && s.contains("d = 3"), "{s}");
+}
+
+#[test]
+fn ensemble_view() {
+    let mut a = app("regularization/dropout", ColorMode::TrueColor);
+    a.train(50);
+    a.refresh_if_stale();
+    press(&mut a, Key::Char('e'));
+    let s = text(&screen(&a, 120, 40));
+    assert!(s.contains("Dropout as an ensemble"));
+    let r = a.panels.ensemble.as_ref().unwrap().result.unwrap();
+    for (label, score) in [("mean of K = 1 ", r.k1), ("mean of K = 10 ", r.k10), ("mean of K = 100", r.k100)]
+    {
+        let line = s.lines().find(|l| l.contains(label)).unwrap();
+        assert!(line.contains(&format!("{:.1}%", 100.0 * score.acc)), "{line}");
+    }
+    assert!(s.contains(&format!("{:.1}%", 100.0 * r.full.acc)));
+    insta::assert_snapshot!("ensemble_dropout_120x40", s);
+    assert!(text(&screen(&a, 80, 24)).contains("Dropout as an ensemble"));
+    let mut none = app("zero_w2", ColorMode::TrueColor);
+    press(&mut none, Key::Char('e'));
+    assert!(panel_text(&screen(&none, 80, 24), sub_area(&none, 80, 24)).contains("nothing can be dropped"));
+}
+
+#[test]
+fn gradient_check_view() {
+    let mut a = app("random_init", ColorMode::TrueColor);
+    for _ in 0..3 {
+        press(&mut a, Key::Char('n'));
+    }
+    press(&mut a, Key::Char('G'));
+    let mut b = screen(&a, 120, 40);
+    let s = text(&b);
+    assert!(s.contains("Gradient check at step 3"));
+    assert!(s.contains("the gradients agree"), "{s}");
+    for t in ["W1", "b1", "W2", "b2"] {
+        assert!(s.lines().any(|l| l.contains(&format!("│{t}  ")) && l.contains("e-")), "{t}'s error shown");
+    }
+    // The errors are rounding noise (different SIMD kernels round differently): the
+    // snapshot blanks their column.
+    let area = sub_area(&a, 120, 40);
+    for y in area.y + 2..area.y + 6 {
+        for x in area.x + 5..area.x + 16 {
+            b[(x, y)].set_symbol("#");
+        }
+    }
+    insta::assert_snapshot!("gradcheck_random_init_120x40", text(&b));
+    assert!(text(&screen(&a, 80, 24)).contains("Gradient check"));
+    let _ = screen(&a, 200, 60);
+}
+
+#[test]
+fn wide_network_gradient_check_is_sampled() {
+    let mut a = wide_app();
+    press(&mut a, Key::Char('G'));
+    let c = a.panels.gradcheck.as_ref().unwrap();
+    assert!(c.capped());
+    assert!(c.sampled[Tensor::W1 as usize] < c.total[Tensor::W1 as usize]);
+    let s = text(&screen(&a, 120, 40));
+    assert!(s.contains("of 200704)"), "{s}");
+    assert!(s.contains("sampled"));
+}

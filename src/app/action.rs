@@ -21,6 +21,13 @@ pub enum Action {
     ToggleSharedScale,
     ToggleMask,
     ToggleInfo,
+    Backprop,
+    Boundary,
+    Ensemble,
+    GradCheck,
+    PrevExample,
+    NextExample,
+    NextUnit,
     Help,
     Back,
     Enter,
@@ -30,7 +37,7 @@ pub enum Action {
 impl Action {
     /// Every action, in keymap order. `exhaustive` below fails to compile when a variant
     /// is added without being listed here too.
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 30] = [
         Action::TogglePause,
         Action::Step,
         Action::Faster,
@@ -50,6 +57,13 @@ impl Action {
         Action::ToggleSharedScale,
         Action::ToggleMask,
         Action::ToggleInfo,
+        Action::Backprop,
+        Action::Boundary,
+        Action::Ensemble,
+        Action::GradCheck,
+        Action::PrevExample,
+        Action::NextExample,
+        Action::NextUnit,
         Action::Help,
         Action::Back,
         Action::Enter,
@@ -79,6 +93,13 @@ impl Action {
             Action::ToggleSharedScale => "scale per matrix / shared",
             Action::ToggleMask => "mask: unchanged since step 0",
             Action::ToggleInfo => "about this scenario",
+            Action::Backprop => "backprop of one example",
+            Action::Boundary => "decision boundary, units",
+            Action::Ensemble => "dropout as an ensemble",
+            Action::GradCheck => "gradient check (finite diff)",
+            Action::PrevExample => "previous example (b, d)",
+            Action::NextExample => "next example (b, d)",
+            Action::NextUnit => "next hidden unit (d)",
             Action::Help => "this help",
             Action::Back => "close, back; quit at top",
             Action::Enter => "start scenario (menu)",
@@ -109,6 +130,13 @@ fn exhaustive(a: Action) -> usize {
         | Action::ToggleSharedScale
         | Action::ToggleMask
         | Action::ToggleInfo
+        | Action::Backprop
+        | Action::Boundary
+        | Action::Ensemble
+        | Action::GradCheck
+        | Action::PrevExample
+        | Action::NextExample
+        | Action::NextUnit
         | Action::Help
         | Action::Back
         | Action::Enter

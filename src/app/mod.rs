@@ -2,8 +2,11 @@
 //! [`keymap`] and trains between frames.
 
 pub mod action;
+pub mod gradcheck;
 pub mod keymap;
+pub mod panels;
 pub mod state;
 
 pub use action::Action;
+pub use panels::SubView;
 pub use state::{App, Budget, Run, Screen};

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::action::Action;
+use super::panels::{Backprop, Boundary, Ensemble, Panels, SubView};
 use crate::bundled;
 use crate::load::{self, Loaded};
 use crate::nn::Tensor;
@@ -29,6 +30,12 @@ pub const SPEEDS: &[Option<u32>] = &[
     Some(5000),
     None,
 ];
+
+/// Up to this speed (steps/s) an open backprop or boundary view is recomputed after
+/// every step; faster, every [`LIVE_PERIOD`] and at the runner's refreshes.
+const FOLLOW_EVERY_STEP: u32 = 20;
+/// Faster than that, seconds between updates of an open backprop or boundary view.
+const LIVE_PERIOD: f64 = 0.1;
 
 /// Points of loss history kept per run.
 const HISTORY_POINTS: usize = 2000;
@@ -150,6 +157,14 @@ pub struct App {
     pub view: View,
     pub help: bool,
     pub info: bool,
+    /// The open sub-view of the single view (`b`, `d`, `e`, `G`), if any.
+    pub sub: Option<SubView>,
+    /// The example of the next batch that `b` (and `d` on 8×8 images) shows.
+    pub example: usize,
+    /// `d` on 2-D inputs: a hidden unit's output instead of the predicted class.
+    pub unit: Option<usize>,
+    /// What the sub-views show, computed on key presses and refreshes (never in draw).
+    pub panels: Panels,
     pub message: Option<String>,
     pub quit: bool,
     /// Steps per second actually trained, measured by the runner.
@@ -165,6 +180,8 @@ pub struct App {
     pub menu: Vec<(String, String)>,
     /// Fractional steps owed at a finite speed.
     credit: f64,
+    /// Seconds (as the runner reports them to `budget`) since the live views were updated.
+    since_panels: f64,
     /// The menu entry the run was started from: Esc goes back there.
     from_menu: Option<usize>,
 }
@@ -191,6 +208,10 @@ impl App {
             view: View::default(),
             help: false,
             info: false,
+            sub: None,
+            example: 0,
+            unit: None,
+            panels: Panels::default(),
             message: None,
             quit: false,
             measured_rate: 0.0,
@@ -201,6 +222,7 @@ impl App {
             palette: Palette::new(colors),
             menu: bundled::BUNDLED.iter().map(|(name, text)| (name.to_string(), about(name, text))).collect(),
             credit: 0.0,
+            since_panels: 0.0,
             from_menu: None,
         }
     }
@@ -224,6 +246,7 @@ impl App {
         self.screen = if self.runs.len() > 1 { Screen::Compare } else { Screen::Single };
         self.view = View::default();
         self.credit = 0.0;
+        self.close_sub();
     }
 
     /// The run the single view shows (the selected column in the compare view).
@@ -273,6 +296,7 @@ impl App {
 
     /// How much to train given the time since the last call.
     pub fn budget(&mut self, elapsed_secs: f64) -> Budget {
+        self.since_panels += elapsed_secs;
         let showing_runs = matches!(self.screen, Screen::Single | Screen::Compare);
         if self.runs.is_empty() || self.paused || self.all_done() || self.help || !showing_runs {
             self.credit = 0.0;
@@ -300,6 +324,7 @@ impl App {
                 run.refresh();
             }
         }
+        self.update_panels(false);
     }
 
     /// Give back steps a budget granted but the time slice did not fit, so a finite
@@ -324,11 +349,26 @@ impl App {
             }
             most = most.max(run.trainer.step - start);
         }
+        // At a readable speed the sub-view follows every step; faster, it is updated
+        // about ten times a second (the runner reports the time through `budget`).
+        let readable = SPEEDS[self.speed].is_some_and(|r| r <= FOLLOW_EVERY_STEP);
+        if most > 0 && (readable || self.since_panels >= LIVE_PERIOD) {
+            self.update_panels(false);
+            self.since_panels = 0.0;
+        }
         most
     }
 
     pub fn handle(&mut self, action: Action) {
         self.message = None;
+        self.dispatch(action);
+        // Whatever the key, the screen it causes shows the run's current state.
+        if self.screen == Screen::Single {
+            self.update_panels(false);
+        }
+    }
+
+    fn dispatch(&mut self, action: Action) {
         if let Screen::Menu { selected } = self.screen {
             self.handle_menu(action, selected);
             return;
@@ -373,10 +413,19 @@ impl App {
             Action::ToggleSharedScale => self.view.shared_scale = !self.view.shared_scale,
             Action::ToggleMask => self.view.mask = !self.view.mask,
             Action::ToggleInfo => self.info = !self.info,
+            Action::Backprop => self.toggle_sub(SubView::Backprop),
+            Action::Boundary => self.toggle_sub(SubView::Boundary),
+            Action::Ensemble => self.toggle_sub(SubView::Ensemble),
+            Action::GradCheck => self.toggle_sub(SubView::GradCheck),
+            Action::PrevExample => self.move_example(-1),
+            Action::NextExample => self.move_example(1),
+            Action::NextUnit => self.next_unit(),
             Action::Help => self.help = true,
             Action::Back => {
                 if self.info {
                     self.info = false;
+                } else if self.sub.is_some() {
+                    self.close_sub();
                 } else if self.comparing() {
                     self.screen = Screen::Compare;
                 } else if let Some(selected) = self.from_menu.take() {
@@ -400,6 +449,7 @@ impl App {
             Action::Enter => {
                 self.screen = Screen::Single;
                 self.view = View::default();
+                self.close_sub();
             }
             Action::Back => {
                 if self.info {
@@ -414,6 +464,15 @@ impl App {
             | Action::ZoomIn
             | Action::ZoomOut
             | Action::ToggleMask => {}
+            Action::Backprop
+            | Action::Boundary
+            | Action::Ensemble
+            | Action::GradCheck
+            | Action::PrevExample
+            | Action::NextExample
+            | Action::NextUnit => {
+                self.message = Some("Enter opens the selected run; b, d, e and G work there".to_string());
+            }
             _ => return false,
         }
         true
@@ -476,6 +535,7 @@ impl App {
             // A single step always shows its effect at once.
             run.refresh();
         }
+        self.update_panels(true);
     }
 
     /// Every run back to step 0; with a seed, that seed for init, batches and dropout
@@ -492,10 +552,102 @@ impl App {
             *run = Run::new(loaded, stop);
         }
         self.credit = 0.0;
+        self.update_panels(true);
         self.message = Some(match seed {
             Some(s) => format!("restarted with fresh seed {s} (init, batches, dropout; same data)"),
             None => "restarted from step 0 with the same seeds".to_string(),
         });
+    }
+
+    /// Open a sub-view (computing what it shows), or close it when it is the open one.
+    fn toggle_sub(&mut self, v: SubView) {
+        if self.sub == Some(v) {
+            self.close_sub();
+        } else {
+            self.sub = Some(v);
+            self.panels = Panels::default();
+            self.update_panels(true);
+        }
+    }
+
+    /// Back to the normal single view; the stored results go with the view.
+    fn close_sub(&mut self) {
+        self.sub = None;
+        self.panels = Panels::default();
+    }
+
+    /// Recompute what the open sub-view shows: everything with `force` (a key press);
+    /// otherwise only the live views (b, d) and only when the run has moved on. The
+    /// ensemble and the gradient check are computed on key presses only.
+    fn update_panels(&mut self, force: bool) {
+        let (Some(v), Some(run)) = (self.sub, self.runs.get(self.current)) else { return };
+        let t = &run.trainer;
+        match v {
+            SubView::Backprop => {
+                if force || self.panels.backprop.as_ref().is_none_or(|b| b.step != t.step) {
+                    let b = Backprop::compute(t, self.example);
+                    self.example = b.example;
+                    self.panels.backprop = Some(b);
+                }
+            }
+            SubView::Boundary => {
+                let stale =
+                    self.panels.boundary.as_ref().is_none_or(|b| b.step().is_some_and(|s| s != t.step));
+                if force || stale {
+                    let b = Boundary::compute(t, self.example, self.unit);
+                    if let Boundary::Images(i) = &b {
+                        self.example = i.example;
+                    }
+                    self.panels.boundary = Some(b);
+                }
+            }
+            SubView::Ensemble if force => self.panels.ensemble = Some(Ensemble::compute(t)),
+            SubView::GradCheck if force => self.panels.gradcheck = Some(super::gradcheck::run(t)),
+            SubView::Ensemble | SubView::GradCheck => {}
+        }
+    }
+
+    /// `[` / `]`: another example of the batch, within its bounds.
+    fn move_example(&mut self, by: isize) {
+        match self.sub {
+            Some(SubView::Backprop) => {
+                if let Some(b) = &mut self.panels.backprop {
+                    b.select(self.example.saturating_add_signed(by));
+                    self.example = b.example;
+                }
+            }
+            Some(SubView::Boundary) if matches!(self.panels.boundary, Some(Boundary::Images(_))) => {
+                self.example = self.example.saturating_add_signed(by);
+                self.update_panels(true);
+            }
+            _ => {
+                self.message = Some(format!(
+                    "[ and ] pick the example in the backprop view ({}) and on 8×8 images in {}",
+                    super::keymap::label_of(Action::Backprop),
+                    super::keymap::label_of(Action::Boundary)
+                ));
+            }
+        }
+    }
+
+    /// `u` in the boundary view on 2-D inputs: predicted class → hidden unit 0 → … → the
+    /// last unit → predicted class.
+    fn next_unit(&mut self) {
+        let m = self.run().map_or(0, |r| r.trainer.params.hidden());
+        if self.sub == Some(SubView::Boundary) && matches!(self.panels.boundary, Some(Boundary::Plane(_))) {
+            self.unit = match self.unit {
+                None if m > 0 => Some(0),
+                Some(j) if j + 1 < m => Some(j + 1),
+                _ => None,
+            };
+            self.update_panels(true);
+        } else {
+            self.message = Some(format!(
+                "{} cycles the hidden units in the boundary view ({}) of 2-D data",
+                super::keymap::label_of(Action::NextUnit),
+                super::keymap::label_of(Action::Boundary)
+            ));
+        }
     }
 
     fn move_cursor(&mut self, dr: isize, dc: isize) {

@@ -6,8 +6,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::app::App;
-use crate::app::keymap::KEYMAP;
+use crate::app::keymap::{KEYMAP, label_of};
+use crate::app::{App, SubView};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if let Some(msg) = &app.message {
@@ -17,6 +17,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let key = Style::new().add_modifier(Modifier::REVERSED);
     let mut spans = vec![Span::raw(" ")];
+    if let Some(v) = app.sub.filter(|_| app.screen == crate::app::Screen::Single) {
+        for (label, word) in sub_keys(app, v) {
+            spans.push(Span::styled(label, key));
+            spans.push(Span::raw(format!(" {word}  ")));
+        }
+        Line::from(spans).render(area, buf);
+        return;
+    }
     let side_by_side = super::layout::side_by_side(area);
     for b in KEYMAP.iter().filter(|b| b.footer) {
         let (label, word) = match b.action {
@@ -29,6 +37,33 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         spans.push(Span::raw(format!(" {word}  ")));
     }
     Line::from(spans).render(area, buf);
+}
+
+/// The keys of an open sub-view, then the most useful others.
+fn sub_keys(app: &App, v: SubView) -> Vec<(String, &'static str)> {
+    use crate::app::Action;
+    use crate::app::panels::Boundary;
+    let l = |a: Action| label_of(a).to_string();
+    let examples = (format!("{}/{}", l(Action::PrevExample), l(Action::NextExample)), "example");
+    let mut out = match v {
+        SubView::Backprop => vec![examples, (l(Action::Backprop), "close")],
+        SubView::Boundary => {
+            let mut keys = match app.panels.boundary {
+                Some(Boundary::Plane(_)) => vec![(l(Action::NextUnit), "next unit")],
+                Some(Boundary::Images(_)) => vec![examples],
+                _ => vec![],
+            };
+            keys.push((l(Action::Boundary), "close"));
+            keys
+        }
+        SubView::Ensemble => vec![(l(Action::Ensemble), "close")],
+        SubView::GradCheck => vec![(l(Action::GradCheck), "close")],
+    };
+    out.push((l(Action::Back), "back"));
+    for a in [Action::TogglePause, Action::Step, Action::Help, Action::Quit] {
+        out.push((l(a), short(a)));
+    }
+    out
 }
 
 /// One word for the footer.

@@ -41,7 +41,10 @@ pub fn lines(run: &Run, width: u16) -> Vec<Line<'static>> {
         if compact {
             let (unchanged, total) = (t.changes.unchanged(x), t.changes.total(x));
             let state = if unchanged == total {
-                let code = t.why[x as usize].as_ref().and_then(|w| w.code).map_or(String::new(), |c| format!(" {c}"));
+                let code = t.why[x as usize]
+                    .as_ref()
+                    .and_then(|w| w.code)
+                    .map_or(String::new(), |c| format!(" {c}"));
                 Span::styled(format!("FROZEN{code}"), bold)
             } else {
                 let first = t.changes.first_change_step(x).map_or(String::new(), |s| format!(" since {s}"));

@@ -29,6 +29,9 @@ pub struct Areas {
     pub loss: Rect,
     pub frozen: Rect,
     pub inspector: Rect,
+    /// Where the open sub-view draws: the heatmaps' place (backprop, boundary; `maps` is
+    /// then empty) or the Frozen panel's (ensemble, gradient check).
+    pub sub: Option<Rect>,
 }
 
 /// Whether weights and gradients both fit on screen.
@@ -64,12 +67,22 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
     let [header, body, footer] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     let both = side_by_side(area);
-    let left_share = if both { 64 } else { 50 };
+    let sub = app.sub.filter(|_| app.run().is_some());
+    let wide_sub = sub.is_some_and(|v| v.replaces_heatmaps());
+    let left_share = if both {
+        64
+    } else if wide_sub {
+        60
+    } else {
+        50
+    };
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(left_share), Constraint::Percentage(100 - left_share)])
             .areas(body);
     let mut maps = Vec::with_capacity(8);
-    if both {
+    if wide_sub {
+        // The sub-view takes the heatmaps' place.
+    } else if both {
         let [w, g] = Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(left);
         column(w, false, &mut maps);
         column(g, true, &mut maps);
@@ -82,5 +95,6 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
         Constraint::Length(if right.height > 30 { 7 } else { 5 }),
     ])
     .areas(right);
-    Some(Areas { header, footer, maps, loss, frozen, inspector })
+    let sub = sub.map(|v| if v.replaces_heatmaps() { left } else { frozen });
+    Some(Areas { header, footer, maps, loss, frozen, inspector, sub })
 }

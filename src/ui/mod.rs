@@ -1,8 +1,12 @@
 //! Pure rendering from the app state: every panel is a function of `&App`.
 
+pub mod backprop;
+pub mod boundary;
 pub mod compare;
+pub mod ensemble;
 pub mod footer;
 pub mod frozen;
+pub mod gradcheck;
 pub mod header;
 pub mod heatmap;
 pub mod help;
@@ -19,7 +23,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Widget};
 
-use crate::app::{App, Run, Screen};
+use crate::app::{App, Run, Screen, SubView};
 use crate::nn::{Params, Tensor};
 use heatmap::Heatmap;
 use layout::{MIN_HEIGHT, MIN_WIDTH, MapArea};
@@ -47,7 +51,22 @@ fn single(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
         map(app, run, m, buf);
     }
     loss::render(run, app.colors, a.loss, buf);
-    frozen::render(run, a.frozen, buf);
+    match (app.sub, a.sub) {
+        (Some(v), Some(r)) => {
+            if !v.replaces_heatmaps() {
+                // Ensemble and gradient check take the Frozen panel's place.
+            } else {
+                frozen::render(run, a.frozen, buf);
+            }
+            match v {
+                SubView::Backprop => backprop::render(app, run, r, buf),
+                SubView::Boundary => boundary::render(app, run, r, buf),
+                SubView::Ensemble => ensemble::render(app, run, r, buf),
+                SubView::GradCheck => gradcheck::render(app, run, r, buf),
+            }
+        }
+        _ => frozen::render(run, a.frozen, buf),
+    }
     inspector::render(app, run, a.inspector, buf);
     footer::render(app, a.footer, buf);
     if app.info {

@@ -31,6 +31,55 @@ pub fn percent(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_string(), |x| format!("{:.1}%", 100.0 * x))
 }
 
+/// Short numbers for vectors: whole numbers without decimals ("60", "132"), otherwise up to
+/// four significant digits without trailing zeros ("0.3333", "1.5"), scientific notation
+/// for very small or large magnitudes ("5.38e-32").
+pub fn compact(v: f64) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    let a = v.abs();
+    if v.fract() == 0.0 && a < 1e7 {
+        return format!("{v:.0}");
+    }
+    if (1e-3..1e5).contains(&a) {
+        let s = num(v);
+        return if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+    }
+    format!("{v:.2e}")
+}
+
+/// Greedy word wrap to `width` columns (display width); a word longer than the width is cut.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let w = |s: &str| ratatui::text::Span::raw(s).width();
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let sep = usize::from(!line.is_empty());
+        if !line.is_empty() && w(&line) + sep + w(word) > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        while w(&line) > width {
+            let cut: String = line.chars().take(width).collect();
+            let rest: String = line.chars().skip(width).collect();
+            lines.push(cut);
+            line = rest;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +92,14 @@ mod tests {
         assert_eq!(num(123.456), "123.5");
         assert_eq!(num(2.5e-7), "2.500e-7");
         assert_eq!(percent(Some(0.5)), "50.0%");
+        assert_eq!(compact(60.0), "60");
+        assert_eq!(compact(132.0), "132");
+        assert_eq!(compact(-0.0), "0");
+        assert_eq!(compact(1.0 / 3.0), "0.3333");
+        assert_eq!(compact(1.5), "1.5");
+        assert_eq!(compact(-2.25e-7), "-2.25e-7");
+        assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
+        assert!(wrap("", 5).is_empty());
     }
 }
