@@ -127,6 +127,10 @@ pub fn event_loop<B: Backend>(
 where
     B::Error: Send + Sync + 'static,
 {
+    app.background = true;
+    for run in &mut app.runs {
+        run.background = true;
+    }
     let mut stats = LoopStats::default();
     let mut rate_since = Instant::now();
     let mut rate_steps = 0u64;
@@ -175,9 +179,10 @@ where
         rate_steps += trained;
         dirty |= trained > 0;
         if last_refresh.elapsed() >= REFRESH {
-            app.refresh_if_stale();
+            app.refresh_stale_in_background();
             last_refresh = Instant::now();
         }
+        dirty |= app.collect();
         let secs = rate_since.elapsed().as_secs_f64();
         if secs >= 1.0 {
             app.measured_rate = rate_steps as f64 / secs;

@@ -53,6 +53,29 @@ pub struct Run {
     /// Test accuracy, measured once the run is done (and only then: it is for quoting,
     /// not for choosing).
     pub test_acc: Option<f64>,
+    /// Refresh on another thread (the interactive loop); tests and benchmarks refresh
+    /// in place.
+    pub background: bool,
+    pending: Pending,
+}
+
+/// A refresh computed on another thread: the step it belongs to, its metrics and diagnosis.
+type Refreshed = (Metrics, Diagnosis);
+
+/// A refresh under way on another thread. A copy of a run has none.
+#[derive(Default)]
+pub struct Pending(Option<std::sync::mpsc::Receiver<Refreshed>>);
+
+impl Clone for Pending {
+    fn clone(&self) -> Self {
+        Pending(None)
+    }
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Pending(running)" } else { "Pending(idle)" })
+    }
 }
 
 impl Run {
@@ -62,8 +85,17 @@ impl Run {
         let diagnosis = trainer.diagnose();
         let mut history = History::new(HISTORY_POINTS, loaded.scenario.train.log_every);
         history.push((&metrics).into());
-        let mut run =
-            Run { loaded, trainer, history, metrics, diagnosis, stop_at: Some(stop_at), test_acc: None };
+        let mut run = Run {
+            loaded,
+            trainer,
+            history,
+            metrics,
+            diagnosis,
+            stop_at: Some(stop_at),
+            test_acc: None,
+            background: false,
+            pending: Pending::default(),
+        };
         run.measure_test();
         run
     }
@@ -72,7 +104,9 @@ impl Run {
         self.trainer.diverged.is_some() || self.stop_at.is_some_and(|s| self.trainer.step >= s)
     }
 
-    /// One SGD step; metrics and diagnosis are refreshed at the logging interval.
+    /// One SGD step; metrics and diagnosis are refreshed at the logging interval (on
+    /// another thread when `background` is set, so a large network's whole-split
+    /// evaluation never holds up the screen).
     pub fn step(&mut self) {
         if self.done() {
             return;
@@ -80,7 +114,60 @@ impl Run {
         self.trainer.step();
         let s = self.trainer.step;
         if self.history.due(s) || self.done() {
-            self.refresh();
+            if self.background && self.evaluation_is_slow() {
+                self.refresh_in_background();
+            } else {
+                self.refresh();
+            }
+        }
+    }
+
+    /// Whether a whole-split evaluation takes long enough (about 5 million multiply-adds
+    /// and more) to hold up a frame. Smaller networks refresh in place, at every logging
+    /// step exactly.
+    fn evaluation_is_slow(&self) -> bool {
+        let p = &self.trainer.params;
+        let per_row = p.inputs() * p.hidden() + p.hidden() * p.classes();
+        self.trainer.data.train.rows().saturating_mul(per_row) > 5_000_000
+    }
+
+    /// Start evaluating a copy of the trainer on another thread, unless one is running.
+    pub fn refresh_in_background(&mut self) {
+        if self.pending.0.is_some() {
+            return;
+        }
+        let mut copy = self.trainer.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let refreshed = (copy.metrics(), copy.diagnose());
+            // The run may be gone (restart, quit): then nobody wants the numbers.
+            let _ = tx.send(refreshed);
+        });
+        self.pending.0 = Some(rx);
+    }
+
+    /// Take a finished background refresh, if any; returns whether one arrived.
+    pub fn collect(&mut self) -> bool {
+        let Some(rx) = &self.pending.0 else { return false };
+        match rx.try_recv() {
+            // A refresh made in place meanwhile (a manual step) is newer: keep it.
+            Ok((metrics, _)) if metrics.step <= self.metrics.step && self.metrics.step > 0 => {
+                self.pending.0 = None;
+                false
+            }
+            Ok((metrics, diagnosis)) => {
+                self.pending.0 = None;
+                self.metrics = metrics;
+                self.diagnosis = diagnosis;
+                self.history.push((&self.metrics).into());
+                self.measure_test();
+                true
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => false,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                self.pending.0 = None;
+                false
+            }
         }
     }
 
@@ -93,7 +180,8 @@ impl Run {
     }
 
     fn measure_test(&mut self) {
-        self.test_acc = if self.done() { self.trainer.test_eval().map(|e| e.acc) } else { None };
+        let current = self.metrics.step == self.trainer.step;
+        self.test_acc = if self.done() && current { self.trainer.test_eval().map(|e| e.acc) } else { None };
     }
 
     /// The displayed matrix of a tensor: biases as one column, beside their matrix.
@@ -178,6 +266,8 @@ pub struct App {
     pub palette: Palette,
     /// The bundled scenarios' names and about lines, for the menu.
     pub menu: Vec<(String, String)>,
+    /// Refresh metrics and diagnosis on other threads (the interactive loop sets it).
+    pub background: bool,
     /// Fractional steps owed at a finite speed.
     credit: f64,
     /// Seconds (as the runner reports them to `budget`) since the live views were updated.
@@ -222,6 +312,7 @@ impl App {
             palette: Palette::new(colors),
             menu: bundled::BUNDLED.iter().map(|(name, text)| (name.to_string(), about(name, text))).collect(),
             credit: 0.0,
+            background: false,
             since_panels: 0.0,
             from_menu: None,
         }
@@ -238,7 +329,9 @@ impl App {
             .into_iter()
             .map(|l| {
                 let stop = self.steps_override.unwrap_or(l.scenario.train.steps);
-                Run::new(l, stop)
+                let mut run = Run::new(l, stop);
+                run.background = self.background;
+                run
             })
             .collect();
         self.current = 0;
@@ -314,6 +407,29 @@ impl App {
                 if steps >= 1.0 { Budget::Steps(steps as u64) } else { Budget::Nothing }
             }
         }
+    }
+
+    /// [`App::refresh_if_stale`], on other threads for large networks; results arrive
+    /// through [`App::collect`].
+    pub fn refresh_stale_in_background(&mut self) {
+        for run in &mut self.runs {
+            if run.metrics.step != run.trainer.step {
+                if run.evaluation_is_slow() {
+                    run.refresh_in_background();
+                } else {
+                    run.refresh();
+                }
+            }
+        }
+    }
+
+    /// Take finished background refreshes; returns whether any arrived.
+    pub fn collect(&mut self) -> bool {
+        let mut any = false;
+        for run in &mut self.runs {
+            any |= run.collect();
+        }
+        any
     }
 
     /// Recompute the metrics of runs whose numbers are older than their step: the runner
@@ -550,6 +666,7 @@ impl App {
             }
             let stop = self.steps_override.unwrap_or(loaded.scenario.train.steps);
             *run = Run::new(loaded, stop);
+            run.background = self.background;
         }
         self.credit = 0.0;
         self.update_panels(true);
@@ -699,9 +816,14 @@ fn about(name: &str, text: &str) -> String {
 pub fn history_csv(run: &Run) -> String {
     let h = &run.history;
     let mut out = format!(
-        "# nnviz history of {}: a point every {} steps{}\n",
+        "# nnviz history of {}: a point every {} steps, and where the screen refreshed{}{}\n",
         run.loaded.scenario.name,
         h.every(),
+        if run.background && run.evaluation_is_slow() {
+            "; evaluated on another thread, so a point is skipped while one is running"
+        } else {
+            ""
+        },
         if h.downsampled() { " (downsampled: older points were thinned to keep memory flat)" } else { "" }
     );
     out.push_str("step,train_loss,val_loss,train_acc,val_acc\n");

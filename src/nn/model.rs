@@ -338,6 +338,19 @@ pub fn evaluate(
     masks: &Masks,
     ws: &mut Workspace,
 ) -> Option<(f64, f64)> {
+    evaluate_with(p, x, y, masks, ws, |_| {})
+}
+
+/// [`evaluate`], calling `seen` with the workspace after each chunk's forward pass (so a
+/// caller can read z1 on the way instead of running the split through again).
+pub fn evaluate_with(
+    p: &Params,
+    x: ArrayView2<f64>,
+    y: &[usize],
+    masks: &Masks,
+    ws: &mut Workspace,
+    mut seen: impl FnMut(&Workspace),
+) -> Option<(f64, f64)> {
     let rows = x.nrows();
     if rows == 0 {
         return None;
@@ -347,6 +360,7 @@ pub fn evaluate(
     for start in (0..rows).step_by(step) {
         let end = (start + step).min(rows);
         forward(p, x.slice(s![start..end, ..]), masks, ws);
+        seen(ws);
         loss += ws.cross_entropy(&y[start..end]) * (end - start) as f64;
         correct += ws.correct(&y[start..end]);
     }

@@ -1,5 +1,7 @@
 //! The seeded trainer: minibatch SGD over the training split, one step at a time.
 
+use std::sync::Arc;
+
 use ndarray::Array2;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -20,7 +22,8 @@ const EVAL_CHUNK: usize = 256;
 #[derive(Clone, Debug)]
 pub struct Trainer {
     pub scenario: Scenario,
-    pub data: Splits,
+    /// Shared, so a copy of the trainer (for a background evaluation) does not copy the data.
+    pub data: Arc<Splits>,
     pub params: Params,
     /// The last applied gradient (regularization included, dropped units 0).
     pub grads: Grads,
@@ -46,6 +49,8 @@ pub struct Trainer {
     order: Vec<usize>,
     cursor: usize,
     shuffle: Option<Xoshiro256PlusPlus>,
+    /// Dead units found by the last unscaled evaluation of the training split, and its step.
+    dead_at: Option<(u64, Vec<usize>)>,
     /// Training rows of the current batch, and their labels.
     batch: Vec<usize>,
     yb: Vec<usize>,
@@ -114,10 +119,11 @@ impl Trainer {
             order: (0..n).collect(),
             cursor: 0,
             shuffle,
+            dead_at: None,
             batch: Vec::with_capacity(batch),
             yb: Vec::with_capacity(batch),
             scenario,
-            data,
+            data: Arc::new(data),
         }
     }
 
@@ -239,8 +245,33 @@ impl Trainer {
             Split::Val => &self.data.val,
             Split::Test => &self.data.test,
         };
-        model::evaluate(&self.params, ds.x.view(), &ds.y, &self.eval_masks, &mut self.eval_ws)
-            .map(|(loss, acc)| Eval { loss, acc })
+        // Evaluating the training split unscaled sees the raw z1 of every training row:
+        // record which units were alive, so the diagnosis need not run the split again.
+        let raw = matches!(which, Split::Train)
+            && self.eval_masks.input.iter().chain(&self.eval_masks.hidden).all(|&v| v == 1.0);
+        let mut alive = vec![false; if raw { self.params.hidden() } else { 0 }];
+        let result = model::evaluate_with(
+            &self.params,
+            ds.x.view(),
+            &ds.y,
+            &self.eval_masks,
+            &mut self.eval_ws,
+            |ws| {
+                if raw {
+                    let m = alive.len();
+                    for row in ws.z1.as_slice().unwrap_or(&[]).chunks_exact(m.max(1)).take(ws.n) {
+                        for (a, &z) in alive.iter_mut().zip(row) {
+                            *a |= z > 0.0;
+                        }
+                    }
+                }
+            },
+        )
+        .map(|(loss, acc)| Eval { loss, acc });
+        if raw {
+            self.dead_at = Some((self.step, (0..alive.len()).filter(|&j| !alive[j]).collect()));
+        }
+        result
     }
 
     pub fn test_eval(&mut self) -> Option<Eval> {
@@ -264,7 +295,10 @@ impl Trainer {
 
     /// Dead units, duplicates, zeros and norms of the current parameters.
     pub fn diagnose(&mut self) -> Diagnosis {
-        let dead = diagnose::dead_units(&self.params, self.data.train.x.view(), &mut self.eval_ws);
+        let dead = match self.dead_at.take() {
+            Some((step, dead)) if step == self.step => dead,
+            _ => diagnose::dead_units(&self.params, self.data.train.x.view(), &mut self.eval_ws),
+        };
         Diagnosis::new(&self.params, dead)
     }
 
