@@ -272,6 +272,10 @@ pub fn regularize(p: &Params, data: &Grads, reg: &Reg, masks: &Masks, out: &mut 
         let o = out.get_mut(t);
         if l2 == 0.0 && l1 == 0.0 {
             o.copy_from_slice(g);
+        } else if l1 == 0.0 {
+            for ((o, &g), &w) in o.iter_mut().zip(g).zip(w) {
+                *o = g + l2 * w;
+            }
         } else {
             for ((o, &g), &w) in o.iter_mut().zip(g).zip(w) {
                 *o = g + (l2 * w + l1 * sign(w));

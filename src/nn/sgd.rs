@@ -11,6 +11,9 @@ pub struct ChangeLog {
     unchanged_flags: [Vec<bool>; 4],
     unchanged: [usize; 4],
     first_change: [Option<u64>; 4],
+    /// Once few elements of a tensor are left unchanged (the digits' blank pixels keep
+    /// their weights forever), their indices, so a step checks only those.
+    remaining: [Option<Vec<usize>>; 4],
 }
 
 impl ChangeLog {
@@ -20,7 +23,37 @@ impl ChangeLog {
             unchanged_flags: Tensor::ALL.map(|t| vec![true; len(t)]),
             unchanged: Tensor::ALL.map(len),
             first_change: [None; 4],
+            remaining: Default::default(),
         }
+    }
+
+    /// Record which elements of a tensor changed from `before` to `after`; returns how
+    /// many changed for the first time.
+    fn record(&mut self, ti: usize, before: &[f64], after: &[f64]) -> usize {
+        let flags = &mut self.unchanged_flags[ti];
+        let mut newly = 0;
+        if let Some(list) = &mut self.remaining[ti] {
+            list.retain(|&i| {
+                let same = before[i] == after[i];
+                if !same {
+                    flags[i] = false;
+                    newly += 1;
+                }
+                same
+            });
+        } else {
+            for ((flag, &new), &was) in flags.iter_mut().zip(after).zip(before) {
+                if *flag && new != was {
+                    *flag = false;
+                    newly += 1;
+                }
+            }
+            let left = self.unchanged[ti] - newly;
+            if left <= flags.len() / 16 {
+                self.remaining[ti] = Some((0..flags.len()).filter(|&i| flags[i]).collect());
+            }
+        }
+        newly
     }
 
     pub fn unchanged(&self, t: Tensor) -> usize {
@@ -147,13 +180,7 @@ pub fn apply(
         }
         out.finite &= w.iter().fold(true, |ok, v| ok & v.is_finite());
         if log.unchanged[ti] > 0 {
-            let mut newly = 0;
-            for ((flag, &new), &was) in log.unchanged_flags[ti].iter_mut().zip(w.iter()).zip(old.iter()) {
-                if *flag && new != was {
-                    *flag = false;
-                    newly += 1;
-                }
-            }
+            let newly = log.record(ti, old, w);
             if newly > 0 {
                 log.unchanged[ti] -= newly;
                 log.first_change[ti].get_or_insert(step);
