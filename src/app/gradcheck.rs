@@ -1,17 +1,13 @@
-//! The `G` view's gradient check: central differences (ε = [`EPSILON`]) against
+//! The `G` view's gradient check: central differences (ε = [`gradcheck::EPSILON`]) against
 //! [`gradcheck::analytic`] on the batch and masks the next step will use, as
 //! `nnviz --headless --gradcheck` does, but with the work capped so that a key press stays
 //! quick on large networks: at most [`MAX_PER_TENSOR`] elements per tensor, and in all at
 //! most [`WORK_BUDGET`] multiply-adds of forward passes, the elements chosen evenly spaced
 //! (deterministic). When every element fits, the result equals [`gradcheck::check`]'s.
 
-use ndarray::{ArrayView2, s};
-
-use crate::nn::gradcheck::{self, EPSILON, rel_error};
-use crate::nn::model::{Masks, Reg, Workspace, forward, penalty};
-use crate::nn::{Grads, Params, Tensor};
-use crate::scenario::DropoutMode;
-use crate::train::{Inspection, Trainer};
+use crate::nn::gradcheck;
+use crate::nn::{Params, Tensor};
+use crate::train::Trainer;
 
 /// Elements checked per tensor at most.
 pub const MAX_PER_TENSOR: usize = 2000;
@@ -45,25 +41,6 @@ impl Check {
     }
 }
 
-/// The multipliers of the next step: the inspection's 0/1 bits times each layer's scale
-/// (1/keep inverted, 1 classic); all ones when no unit can be dropped.
-pub fn masks(t: &Trainer, bits: Option<&(Vec<u8>, Vec<u8>)>) -> Masks {
-    let (d, m) = (t.params.inputs(), t.params.hidden());
-    let spec = &t.scenario.dropout;
-    let scale = |keep: f64| match spec.mode {
-        DropoutMode::Inverted => 1.0 / keep,
-        DropoutMode::Classic => 1.0,
-    };
-    let scaled = |b: &[u8], s: f64| b.iter().map(|&b| if b != 0 { s } else { 0.0 }).collect();
-    match bits {
-        Some((input, hidden)) => Masks {
-            input: scaled(input, scale(spec.keep_input)),
-            hidden: scaled(hidden, scale(spec.keep_hidden)),
-        },
-        None => Masks::ones(d, m),
-    }
-}
-
 /// `count` evenly spaced indices of `0..len` (all of them when `count ≥ len`).
 pub fn evenly_spaced(len: usize, count: usize) -> Vec<usize> {
     if count >= len {
@@ -91,71 +68,18 @@ pub fn plan(p: &Params, rows: usize) -> [Vec<usize>; 4] {
     out
 }
 
-/// The regularization that is part of the differentiated loss (proximal L1 is not).
-fn loss_reg(reg: &Reg) -> Reg {
-    if reg.l1_in_gradient() { *reg } else { Reg { l1: [0.0; 2], ..*reg } }
-}
-
-/// Central differences at the chosen elements, as [`gradcheck::check`] does for all.
-pub fn check_at(
-    p: &Params,
-    x: ArrayView2<f64>,
-    y: &[usize],
-    masks: &Masks,
-    reg: &Reg,
-    grads: &Grads,
-    picks: &[Vec<usize>; 4],
-) -> ([Option<f64>; 4], [usize; 4], [usize; 4]) {
-    let (d, m, k) = (p.inputs(), p.hidden(), p.classes());
-    let mut ws = Workspace::new(x.nrows().max(1), d, m, k);
-    let reg = loss_reg(reg);
-    let mut probe = p.clone();
-    let mut worst = [None; 4];
-    let mut skipped = [0; 4];
-    let mut checked = [0; 4];
-    let eval = |q: &Params, ws: &mut Workspace| {
-        forward(q, x, masks, ws);
-        let pattern: Vec<bool> = ws.z1.slice(s![..ws.n, ..]).iter().map(|&z| z > 0.0).collect();
-        (ws.cross_entropy(y) + penalty(q, &reg), pattern)
-    };
-    for t in Tensor::ALL {
-        let ti = t as usize;
-        for &idx in &picks[ti] {
-            let w = p.get(t)[idx];
-            let near_l1 = t.layer().is_some_and(|l| reg.l1[l] > 0.0) && w.abs() <= EPSILON;
-            probe.get_mut(t)[idx] = w + EPSILON;
-            let (plus, pat_plus) = eval(&probe, &mut ws);
-            probe.get_mut(t)[idx] = w - EPSILON;
-            let (minus, pat_minus) = eval(&probe, &mut ws);
-            probe.get_mut(t)[idx] = w;
-            if near_l1 || pat_plus != pat_minus {
-                skipped[ti] += 1;
-                continue;
-            }
-            let numeric = (plus - minus) / (2.0 * EPSILON);
-            let err = rel_error(grads.get(t)[idx], numeric);
-            checked[ti] += 1;
-            worst[ti] = Some(worst[ti].map_or(err, |e: f64| e.max(err)));
-        }
-    }
-    (worst, skipped, checked)
-}
-
 /// The check at the trainer's current parameters, on the next step's batch and masks.
 pub fn run(t: &Trainer) -> Check {
-    let inspection: Inspection = t.inspect();
-    let masks = masks(t, inspection.masks.as_ref());
-    let x = inspection.x.view();
-    let y = &inspection.y;
-    let grads = gradcheck::analytic(&t.params, x, y, &masks, t.reg());
+    let (x, y, masks) = t.next_batch_masks();
+    let grads = gradcheck::analytic(&t.params, x.view(), &y, &masks, t.reg());
     let picks = plan(&t.params, x.nrows());
-    let (max_rel_error, skipped, checked) = check_at(&t.params, x, y, &masks, t.reg(), &grads, &picks);
+    let r = gradcheck::check_some(&t.params, x.view(), &y, &masks, t.reg(), &grads, &picks);
     Check {
         step: t.step,
         rows: x.nrows(),
-        max_rel_error,
-        skipped,
-        checked,
+        max_rel_error: std::array::from_fn(|i| (r.checked[i] > 0).then_some(r.max_rel_error[i])),
+        skipped: r.skipped,
+        checked: r.checked,
         sampled: std::array::from_fn(|i| picks[i].len()),
         total: Tensor::ALL.map(|x| t.params.get(x).len()),
     }
@@ -166,6 +90,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use crate::nn::{Masks, Reg};
 
     #[test]
     fn evenly_spaced_indices_are_distinct_and_in_range() {
@@ -203,7 +128,7 @@ mod tests {
         let grads = gradcheck::analytic(&p, x.view(), &y, &masks, &Reg::NONE);
         let picks = plan(&p, 32);
         let start = std::time::Instant::now();
-        let _ = check_at(&p, x.view(), &y, &masks, &Reg::NONE, &grads, &picks);
+        let _ = gradcheck::check_some(&p, x.view(), &y, &masks, &Reg::NONE, &grads, &picks);
         let probes: usize = picks.iter().map(Vec::len).sum();
         println!("{probes} probes in {:?}", start.elapsed());
     }

@@ -4,7 +4,7 @@
 
 use ndarray::{Array1, Array2, s};
 
-use super::gradcheck::{self, Check};
+use super::gradcheck::Check;
 use crate::nn::dropout::Dropout;
 use crate::nn::model::{self, Masks, Workspace, argmax};
 use crate::train::ensemble::{self, EnsembleResult};
@@ -58,7 +58,7 @@ pub struct Backprop {
 impl Backprop {
     pub fn compute(t: &Trainer, example: usize) -> Backprop {
         let inspection = t.inspect();
-        let masks = gradcheck::masks(t, inspection.masks.as_ref());
+        let masks = inspection.scales.clone();
         let mut out = Backprop {
             step: t.step,
             inspection,
@@ -302,10 +302,10 @@ mod tests {
     #[test]
     fn sampled_check_equals_the_full_check_when_everything_fits() {
         let t = trainer("random_init", 5);
-        let c = gradcheck::run(&t);
+        let c = super::super::gradcheck::run(&t);
         assert!(!c.capped());
         let i = t.inspect();
-        let masks = gradcheck::masks(&t, i.masks.as_ref());
+        let masks = i.scales.clone();
         let grads = core::analytic(&t.params, i.x.view(), &i.y, &masks, t.reg());
         let r = core::check(&t.params, i.x.view(), &i.y, &masks, t.reg(), &grads);
         assert_eq!(c.skipped, r.skipped);

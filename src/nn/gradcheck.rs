@@ -44,6 +44,21 @@ fn loss_reg(reg: &Reg) -> Reg {
 
 /// Compare `grads` against central differences of the loss, element by element.
 pub fn check(p: &Params, x: ArrayView2<f64>, y: &[usize], masks: &Masks, reg: &Reg, grads: &Grads) -> Report {
+    let all = Tensor::ALL.map(|t| (0..p.get(t).len()).collect::<Vec<_>>());
+    check_some(p, x, y, masks, reg, grads, &all)
+}
+
+/// [`check`] on chosen elements of each tensor (row-major indices), for networks too
+/// large to check in full.
+pub fn check_some(
+    p: &Params,
+    x: ArrayView2<f64>,
+    y: &[usize],
+    masks: &Masks,
+    reg: &Reg,
+    grads: &Grads,
+    picks: &[Vec<usize>; 4],
+) -> Report {
     let (d, m, k) = (p.inputs(), p.hidden(), p.classes());
     let mut ws = Workspace::new(x.nrows(), d, m, k);
     let reg = loss_reg(reg);
@@ -56,7 +71,7 @@ pub fn check(p: &Params, x: ArrayView2<f64>, y: &[usize], masks: &Masks, reg: &R
     };
     for t in Tensor::ALL {
         let ti = t as usize;
-        for idx in 0..p.get(t).len() {
+        for &idx in &picks[ti] {
             let w = p.get(t)[idx];
             let near_l1 = t.layer().is_some_and(|l| reg.l1[l] > 0.0) && w.abs() <= EPSILON;
             probe.get_mut(t)[idx] = w + EPSILON;

@@ -83,6 +83,8 @@ pub struct Inspection {
     pub y: Vec<usize>,
     /// 0/1 per unit, `None` when no unit can be dropped.
     pub masks: Option<(Vec<u8>, Vec<u8>)>,
+    /// The multipliers themselves (0, or the scale s of a kept unit; all ones without dropout).
+    pub scales: Masks,
     pub ws: Workspace,
     pub loss: f64,
     pub grads: Grads,
@@ -323,7 +325,15 @@ impl Trainer {
             (bits(&probe.masks.input), bits(&probe.masks.hidden))
         });
         let x = probe.data.train.x.select(ndarray::Axis(0), &probe.batch);
-        Inspection { x, y: probe.yb.clone(), masks, ws: probe.ws, loss, grads: probe.grads }
+        Inspection {
+            x,
+            y: probe.yb.clone(),
+            masks,
+            scales: probe.masks,
+            ws: probe.ws,
+            loss,
+            grads: probe.grads,
+        }
     }
 }
 
