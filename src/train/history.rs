@@ -76,6 +76,14 @@ impl History {
         &self.points
     }
 
+    /// (step, value) of every point where `value` is finite, for a chart.
+    pub fn series(&self, value: fn(&Point) -> Option<f64>) -> Vec<(f64, f64)> {
+        self.points
+            .iter()
+            .filter_map(|p| value(p).filter(|v| v.is_finite()).map(|v| (p.step as f64, v)))
+            .collect()
+    }
+
     pub fn last(&self) -> Option<&Point> {
         self.points.last()
     }

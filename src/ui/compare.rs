@@ -66,19 +66,11 @@ fn marker_glyph(m: Marker) -> &'static str {
 }
 
 fn val_loss_points(run: &Run) -> Vec<(f64, f64)> {
-    run.history
-        .points()
-        .iter()
-        .filter_map(|p| p.val_loss.filter(|v| v.is_finite()).map(|v| (p.step as f64, v)))
-        .collect()
+    run.history.series(|p| p.val_loss)
 }
 
 fn train_loss_points(run: &Run) -> Vec<(f64, f64)> {
-    run.history
-        .points()
-        .iter()
-        .filter_map(|p| p.train_loss.filter(|v| v.is_finite()).map(|v| (p.step as f64, v)))
-        .collect()
+    run.history.series(|p| p.train_loss)
 }
 
 /// The largest finite loss any run has logged: the shared y-scale.

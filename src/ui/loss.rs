@@ -16,12 +16,8 @@ pub fn render(run: &Run, colors: ColorMode, area: Rect, buf: &mut Buffer) {
     let title = format!("Loss  train {}  val {}", opt(m.train.map(|e| e.loss)), opt(m.val.map(|e| e.loss)));
     let acc = format!("acc train {}  val {}", percent(m.train.map(|e| e.acc)), percent(m.val.map(|e| e.acc)));
     let block = Block::bordered().title(title).title_bottom(Line::from(acc).right_aligned());
-    let points = run.history.points();
-    let series = |f: fn(&crate::train::history::Point) -> Option<f64>| -> Vec<(f64, f64)> {
-        points.iter().filter_map(|p| f(p).filter(|v| v.is_finite()).map(|v| (p.step as f64, v))).collect()
-    };
-    let train = series(|p| p.train_loss);
-    let val = series(|p| p.val_loss);
+    let train = run.history.series(|p| p.train_loss);
+    let val = run.history.series(|p| p.val_loss);
     let x_max = (run.trainer.step as f64).max(1.0);
     let y_max = train.iter().chain(&val).map(|p| p.1).fold(0.0f64, f64::max).max(1e-9);
     let (train_style, val_style) = if colors == ColorMode::Mono {
