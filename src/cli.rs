@@ -39,9 +39,10 @@ pub struct Cli {
     #[arg(long)]
     pub list: bool,
 
-    /// Use seed S for data, initialization, batches and dropout
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
+    /// Use seed S for data, initialization, batches and dropout (any 64-bit integer, as
+    /// in scenario files)
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub seed: Option<i64>,
 
     /// Open the UI paused at step 0
     #[arg(long)]
@@ -60,6 +61,13 @@ pub struct Cli {
     /// next batch and print the result as a JSON line
     #[arg(long)]
     pub gradcheck: bool,
+}
+
+impl Cli {
+    /// `--seed` as the generators take it (a negative seed is used as its bits, as in files).
+    pub fn seed(&self) -> Option<u64> {
+        self.seed.map(|s| s as u64)
+    }
 }
 
 /// What to do, once the flags are known to make sense together.

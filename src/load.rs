@@ -65,6 +65,7 @@ pub fn load(arg: &str, seed: Option<u64>) -> Result<Loaded, ScenarioError> {
 /// Load the data of a validated scenario and check it against the network: what every
 /// way of making a scenario (a file, a sweep variant) ends with.
 pub fn finish(file: &str, scenario: Scenario) -> Result<Loaded, ScenarioError> {
+    check_sizes_before_data(file, &scenario)?;
     let data = load_data(file, &scenario)?;
     check_shapes(file, &scenario, &data)?;
     Ok(Loaded { file: file.to_string(), scenario, data })
@@ -99,22 +100,7 @@ fn load_data(file: &str, s: &Scenario) -> Result<Splits, ScenarioError> {
 /// Checks that need the data's shape: init values, masks and the size bounds.
 fn check_shapes(file: &str, s: &Scenario, data: &Splits) -> Result<(), ScenarioError> {
     let (d, m, k) = (data.train.features(), s.hidden, data.train.classes);
-    let params = m
-        .checked_mul(d)
-        .and_then(|a| a.checked_add(m))
-        .and_then(|a| m.checked_mul(k).and_then(|b| a.checked_add(b)))
-        .and_then(|a| a.checked_add(k));
-    if params.is_none_or(|p| p > MAX_SIZE) {
-        return Err(err(
-            file,
-            s,
-            "network.hidden",
-            format!(
-                "{m} hidden units with {d} inputs and {k} classes need more than {MAX_SIZE} \
-                 parameters (the limit)"
-            ),
-        ));
-    }
+    check_parameters(file, s, d, m, k)?;
     let batch = s.train.batch_size.min(data.train.rows());
     if batch.checked_mul(m).is_none_or(|b| b > MAX_SIZE) {
         let key = if s.pos("train.batch_size").is_some() { "train.batch_size" } else { "network.hidden" };
@@ -159,6 +145,54 @@ fn check_shapes(file: &str, s: &Scenario, data: &Splits) -> Result<(), ScenarioE
                 format!("has {} entries, expected {want} (one per {what})", mask.len()),
             ));
         }
+    }
+    Ok(())
+}
+
+/// The parameter count m·d + m + k·m + k against [`MAX_SIZE`], blaming `data.classes` when
+/// the output layer is the larger part (and the file gives it), else `network.hidden`.
+fn check_parameters(file: &str, s: &Scenario, d: usize, m: usize, k: usize) -> Result<(), ScenarioError> {
+    let count = |a: usize, b: usize| a.checked_mul(b.checked_add(1)?);
+    let (hidden_part, output_part) = (count(m, d), count(k, m));
+    let total = hidden_part.zip(output_part).and_then(|(a, b)| a.checked_add(b));
+    if total.is_some_and(|p| p <= MAX_SIZE) {
+        return Ok(());
+    }
+    let classes_to_blame =
+        s.pos("data.classes").is_some() && output_part.is_none_or(|o| hidden_part.is_some_and(|h| o > h));
+    let key = if classes_to_blame { "data.classes" } else { "network.hidden" };
+    Err(err(
+        file,
+        s,
+        key,
+        format!(
+            "{m} hidden units with {d} inputs and {k} classes need more than {MAX_SIZE} parameters (the limit)"
+        ),
+    ))
+}
+
+/// Sizes known before any data is made (synthetic sources): the parameters, and the blob
+/// centres (classes × features), so a huge value is refused before it is allocated.
+fn check_sizes_before_data(file: &str, s: &Scenario) -> Result<(), ScenarioError> {
+    let (d, k) = match s.data.source {
+        Source::Blobs { classes, features, .. } => (features, classes),
+        Source::Spiral { classes, .. } => (2, classes),
+        Source::Xor { .. } | Source::Circles { .. } | Source::Moons { .. } => (2, 2),
+        Source::Csv { classes: Some(k), .. } | Source::Inline { classes: Some(k), .. } => (1, k),
+        _ => return Ok(()),
+    };
+    check_parameters(file, s, d, s.hidden, k)?;
+    if let Source::Blobs { classes, features, .. } = s.data.source
+        && classes.checked_mul(features).is_none_or(|c| c > MAX_SIZE)
+    {
+        return Err(err(
+            file,
+            s,
+            "data.classes",
+            format!(
+                "{classes} blob centres of {features} features are more than {MAX_SIZE} values (the limit)"
+            ),
+        ));
     }
     Ok(())
 }

@@ -79,7 +79,7 @@ fn ui(cli: &Cli) -> Result<ExitCode, Failure> {
     }
     let mut app = App::new(nnviz::theme::detect());
     app.steps_override = cli.steps;
-    app.seed_override = cli.seed;
+    app.seed_override = cli.seed();
     app.paused = cli.paused;
     app.fresh =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
@@ -94,9 +94,9 @@ fn ui(cli: &Cli) -> Result<ExitCode, Failure> {
 fn load_all(cli: &Cli) -> Result<Vec<Loaded>, Failure> {
     if !cli.sweep.is_empty() {
         let sweeps = cli.sweep.iter().map(|s| sweep::parse_sweep(s)).collect::<Result<Vec<_>, _>>()?;
-        return Ok(sweep::expand(&cli.scenarios[0], &sweeps, cli.seed)?);
+        return Ok(sweep::expand(&cli.scenarios[0], &sweeps, cli.seed())?);
     }
-    Ok(cli.scenarios.iter().map(|a| load::load(a, cli.seed)).collect::<Result<_, _>>()?)
+    Ok(cli.scenarios.iter().map(|a| load::load(a, cli.seed())).collect::<Result<_, _>>()?)
 }
 
 fn io_failure(e: io::Error) -> Failure {
@@ -108,9 +108,19 @@ fn io_failure(e: io::Error) -> Failure {
 }
 
 fn check(cli: &Cli) -> ExitCode {
+    if !cli.sweep.is_empty() {
+        // A sweep is one scenario: every variant is checked like a file.
+        return match load_all(cli) {
+            Ok(_) => {
+                println!("ok {}", cli.scenarios[0]);
+                ExitCode::SUCCESS
+            }
+            Err(f) => fail(f),
+        };
+    }
     let mut bad = false;
     for arg in &cli.scenarios {
-        match load::load(arg, cli.seed) {
+        match load::load(arg, cli.seed()) {
             Ok(_) => println!("ok {arg}"),
             Err(e) => {
                 bad = true;
@@ -136,6 +146,12 @@ fn headless_runs(cli: &Cli) -> Result<ExitCode, Failure> {
     let runs = load_all(cli)?;
     if let Some(path) = &cli.dump {
         let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if path.is_dir() {
+            return Err(Failure::Usage(ScenarioError::cli(format!(
+                "--dump {}: is a folder; give a file name",
+                path.display()
+            ))));
+        }
         if parent.is_some_and(|p| !p.is_dir()) {
             return Err(Failure::Usage(ScenarioError::cli(format!(
                 "--dump {}: the folder does not exist",

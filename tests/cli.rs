@@ -302,3 +302,33 @@ fn sweep_runs_every_variant_in_grid_order() {
     );
     assert_usage_error(&["--headless", "--sweep", "train.learing_rate=0.1", "zero_w2"], "did you mean");
 }
+
+#[test]
+fn extreme_values_never_panic() {
+    let dir = scratch("extreme");
+    let cases = [
+        ("uniform.toml", "[init]\nW1 = { kind = \"uniform\", limit = 1e308 }\n[train]\nsteps = 3\n"),
+        (
+            "normal.toml",
+            "[init]\nW1 = { kind = \"normal\", std = 1e300 }\nW2 = { kind = \"normal\", std = 1e300 }\n[train]\nsteps = 3\n",
+        ),
+    ];
+    for (name, text) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let o = nnviz(&["--headless", path.to_str().unwrap()]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"));
+    }
+}
+
+#[test]
+fn check_checks_every_sweep_variant_and_dump_must_be_a_file() {
+    assert_usage_error(
+        &["--check", "--sweep", "dropout.keep_hidden=1,2", "zero_w2"],
+        "--sweep dropout.keep_hidden=2",
+    );
+    assert_usage_error(&["--headless", "--dump", "tests", "zero_w2"], "folder");
+    let neg = nnviz(&["--headless", "--steps", "1", "--seed", "-1", "zero_w2"]);
+    assert!(neg.status.success(), "{}", stderr(&neg));
+}

@@ -57,8 +57,11 @@ fn fill(out: &mut [f64], kind: &Init, fan_in: usize, fan_out: usize, rng: &mut X
         Init::He => normal(out, (2.0 / fan_in).sqrt(), rng),
         Init::Uniform(limit) => {
             let limit = limit.unwrap_or((3.0 / fan_in).sqrt());
+            // limit·(2u − 1) with u uniform in [0, 1): never fails, whatever the limit
+            // (a range of ±1e308 is wider than any f64 and would make a sampler refuse).
             for v in out.iter_mut() {
-                *v = rng.random_range(-limit..=limit);
+                let u: f64 = rng.random();
+                *v = limit * (2.0 * u - 1.0);
             }
         }
         Init::Values { values, .. } => out.copy_from_slice(values),

@@ -68,9 +68,13 @@ pub fn penalty(p: &Params, reg: &Reg) -> f64 {
     [&p.w1, &p.w2]
         .iter()
         .enumerate()
+        .filter(|(l, _)| reg.l2[*l] > 0.0 || reg.l1[*l] > 0.0)
         .map(|(l, w)| {
             let (sq, abs) = w.iter().fold((0.0, 0.0), |(sq, abs), v| (sq + v * v, abs + v.abs()));
-            reg.l2[l] / 2.0 * sq + reg.l1[l] * abs
+            // A zero strength contributes nothing, even when the sum overflows.
+            let l2 = if reg.l2[l] > 0.0 { reg.l2[l] / 2.0 * sq } else { 0.0 };
+            let l1 = if reg.l1[l] > 0.0 { reg.l1[l] * abs } else { 0.0 };
+            l2 + l1
         })
         .sum()
 }

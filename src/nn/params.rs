@@ -87,8 +87,10 @@ impl Params {
     }
 
     /// Frobenius norm of one tensor.
+    /// Frobenius norm of one tensor, scaled by its largest |value| so that the squares of
+    /// large finite entries do not overflow.
     pub fn norm(&self, t: Tensor) -> f64 {
-        self.get(t).iter().map(|v| v * v).sum::<f64>().sqrt()
+        frobenius(self.get(t))
     }
 
     pub fn all_finite(&self) -> bool {
@@ -100,4 +102,13 @@ impl Params {
             self.get_mut(t).fill(value);
         }
     }
+}
+
+/// √Σv², computed as max|v|·√Σ(v/max)² so that it is finite whenever every entry is.
+pub fn frobenius(v: &[f64]) -> f64 {
+    let largest = v.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
+    if largest == 0.0 || !largest.is_finite() || v.iter().any(|x| x.is_nan()) {
+        return if v.iter().any(|x| x.is_nan()) { f64::NAN } else { largest };
+    }
+    largest * v.iter().map(|x| (x / largest) * (x / largest)).sum::<f64>().sqrt()
 }

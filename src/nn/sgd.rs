@@ -153,7 +153,9 @@ pub fn apply(
             && (reg.l2[l] > 0.0 || reg.l1[l] > 0.0)
         {
             let (sq, abs) = old.iter().fold((0.0, 0.0), |(sq, abs), v| (sq + v * v, abs + v.abs()));
-            out.penalty += reg.l2[l] / 2.0 * sq + reg.l1[l] * abs;
+            let l2 = if reg.l2[l] > 0.0 { reg.l2[l] / 2.0 * sq } else { 0.0 };
+            let l1 = if reg.l1[l] > 0.0 { reg.l1[l] * abs } else { 0.0 };
+            out.penalty += l2 + l1;
         }
         for (w, &g) in w.iter_mut().zip(grads.get(t)) {
             *w -= lr * g;

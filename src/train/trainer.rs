@@ -181,12 +181,13 @@ impl Trainer {
         self.cursor = end;
     }
 
-    /// Forward and backward on the gathered batch; returns whether every logit is finite.
-    fn compute(&mut self) -> bool {
-        let finite = model::forward_prepared(&self.params, &self.masks.hidden, &mut self.ws);
+    /// Forward and backward on the gathered batch; returns the batch cross-entropy.
+    fn compute(&mut self) -> f64 {
+        model::forward_prepared(&self.params, &self.masks.hidden, &mut self.ws);
+        let ce = self.ws.cross_entropy(&self.yb);
         model::backward(&self.params, &self.yb, &self.masks, &mut self.ws, &mut self.data_grads);
         model::regularize(&self.params, &self.data_grads, &self.reg, &self.masks, &mut self.grads);
-        finite
+        ce
     }
 
     /// One SGD update. Does nothing once the run has diverged.
@@ -195,7 +196,7 @@ impl Trainer {
             return;
         }
         self.next_batch();
-        let logits_finite = self.compute();
+        let ce = self.compute();
         self.step += 1;
         let lr = self.scenario.train.learning_rate;
         for t in Tensor::ALL {
@@ -232,10 +233,10 @@ impl Trainer {
             self.cursor = 0;
             self.epoch += 1;
         }
-        // The batch loss (cross-entropy + penalty) is finite exactly when every logit
-        // and the penalty are: logsumexp − logit[y] of finite logits is finite.
-        let loss_finite = logits_finite && self.last_step.penalty.is_finite();
-        if !loss_finite || !self.last_step.finite {
+        // The batch loss (cross-entropy + penalty of the weights the step started from)
+        // and the updated parameters must all be finite.
+        let loss = ce + self.last_step.penalty;
+        if !loss.is_finite() || !self.last_step.finite {
             self.diverged = Some(self.step);
         }
     }
