@@ -155,8 +155,8 @@ pub fn forward(p: &Params, x: ArrayView2<f64>, masks: &Masks, ws: &mut Workspace
 }
 
 /// Forward pass once the first `ws.n` rows of `ws.xt` hold X̃ (the trainer gathers
-/// and masks the batch there directly). Returns whether every logit is finite.
-pub fn forward_prepared(p: &Params, mask_h: &Array1<f64>, ws: &mut Workspace) -> bool {
+/// and masks the batch there directly).
+pub fn forward_prepared(p: &Params, mask_h: &Array1<f64>, ws: &mut Workspace) {
     let n = ws.n;
     let m = p.hidden();
     let k = p.classes();
@@ -179,12 +179,10 @@ pub fn forward_prepared(p: &Params, mask_h: &Array1<f64>, ws: &mut Workspace) ->
     let logits = &mut slice_rows_mut(&mut ws.logits, n)[..n * k];
     let y_hat = &mut slice_rows_mut(&mut ws.y_hat, n)[..n * k];
     let lse = ws.lse.as_slice_mut().expect("lse is contiguous");
-    let mut finite = true;
     for ((lr, yr), lse) in logits.chunks_exact_mut(k.max(1)).zip(y_hat.chunks_exact_mut(k.max(1))).zip(lse) {
         let mut max = f64::NEG_INFINITY;
         for (l, b) in lr.iter_mut().zip(b2) {
             *l += b;
-            finite &= l.is_finite();
             max = max.max(*l);
         }
         // exp(l − max) / Σ keeps ŷ accurate for large logits; lse is for the loss.
@@ -199,7 +197,6 @@ pub fn forward_prepared(p: &Params, mask_h: &Array1<f64>, ws: &mut Workspace) ->
             *y *= inv;
         }
     }
-    finite
 }
 
 /// The first `n` rows of a row-major array as one slice.

@@ -83,15 +83,6 @@ impl History {
             .filter_map(|p| value(p).filter(|v| v.is_finite()).map(|v| (p.step as f64, v)))
             .collect()
     }
-
-    pub fn last(&self) -> Option<&Point> {
-        self.points.last()
-    }
-
-    pub fn clear(&mut self) {
-        self.points.clear();
-        self.every = self.log_every;
-    }
 }
 
 #[cfg(test)]
