@@ -23,6 +23,8 @@ fn library(f: impl FnOnce()) {
 
 /// Below this many multiply-adds a product runs as plain loops.
 const SMALL: usize = 8192;
+/// Stack scratch (elements) for the transposed operand of the few-inputs loops.
+const STACK: usize = 256;
 /// From this many multiply-adds on, a product is split in two halves computed on two
 /// threads. The split does not depend on the number of threads, so results do not either.
 const SPLIT: usize = 1 << 20;
@@ -35,13 +37,20 @@ pub fn a_bt(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
         && let (Some(a), Some(b)) = (a.as_slice(), b.as_slice())
         && let Some(c) = c.as_slice_mut()
     {
-        if k <= 4 {
-            // Few inputs (2-D data): sweep each column of bᵀ into the whole output row.
-            for (ar, cr) in a.chunks_exact(k.max(1)).zip(c.chunks_exact_mut(m.max(1))) {
+        if (1..=4).contains(&k) && m * k <= STACK {
+            // Few inputs (2-D data): bᵀ copied to the stack once, then each output row is
+            // a sum of k contiguous rows of bᵀ.
+            let mut bt = [0.0; STACK];
+            for (j, bj) in b.chunks_exact(k).enumerate() {
+                for (l, &v) in bj.iter().enumerate() {
+                    bt[l * m + j] = v;
+                }
+            }
+            for (ar, cr) in a.chunks_exact(k).zip(c.chunks_exact_mut(m.max(1))) {
                 cr.fill(0.0);
-                for (l, &x) in ar.iter().enumerate() {
-                    for (cj, bj) in cr.iter_mut().zip(b.chunks_exact(k)) {
-                        *cj += x * bj[l];
+                for (&x, btl) in ar.iter().zip(bt.chunks_exact(m.max(1))) {
+                    for (cj, &v) in cr.iter_mut().zip(btl) {
+                        *cj += x * v;
                     }
                 }
             }
@@ -74,15 +83,20 @@ pub fn at_b(alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayView
         && let Some(c) = c.as_slice_mut()
     {
         c.fill(0.0);
-        if k <= 4 {
-            // Few columns in b (2-D inputs): c[j, l] accumulates over rows with the
-            // short row of b unrolled by the compiler.
-            for (ar, br) in a.chunks_exact(m.max(1)).zip(b.chunks_exact(k.max(1))) {
-                for (j, &aij) in ar.iter().enumerate() {
-                    let cr = &mut c[j * k..(j + 1) * k];
-                    for l in 0..k {
-                        cr[l] += aij * br[l];
+        if (1..=4).contains(&k) && m * k <= STACK {
+            // Few columns in b (2-D inputs): accumulate cᵀ (k×m) on the stack with
+            // contiguous rows, then transpose it into c.
+            let mut ct = [0.0; STACK];
+            for (ar, br) in a.chunks_exact(m.max(1)).zip(b.chunks_exact(k)) {
+                for (&bl, ctl) in br.iter().zip(ct.chunks_exact_mut(m.max(1))) {
+                    for (cv, &av) in ctl.iter_mut().zip(ar) {
+                        *cv += bl * av;
                     }
+                }
+            }
+            for (j, cr) in c.chunks_exact_mut(k).enumerate() {
+                for (l, cv) in cr.iter_mut().enumerate() {
+                    *cv = ct[l * m + j];
                 }
             }
         } else {
