@@ -332,3 +332,26 @@ fn check_checks_every_sweep_variant_and_dump_must_be_a_file() {
     let neg = nnviz(&["--headless", "--steps", "1", "--seed", "-1", "zero_w2"]);
     assert!(neg.status.success(), "{}", stderr(&neg));
 }
+
+/// A batch loss can overflow while every parameter stays finite (logits near ±1.2e308):
+/// the run stops there. Huge but finite weights without regularization do not stop it.
+#[test]
+fn divergence_is_judged_on_the_batch_loss_and_the_parameters() {
+    let dir = scratch("loss-overflow");
+    let model = |w1: &str, w2: &str| {
+        format!(
+            "[data]\nsource = \"inline\"\nx = [[1.0]]\ny = [1]\nclasses = 2\n[network]\nhidden = 1\n\
+             [init]\nW1 = {{ kind = \"values\", values = [[{w1}]] }}\n\
+             W2 = {{ kind = \"values\", values = [[{w2}], [-{w2}]] }}\n[train]\nsteps = 5\nlearning_rate = 1e-300\n"
+        )
+    };
+    let overflow = dir.join("overflow.toml");
+    std::fs::write(&overflow, model("1.3038e154", "9.127e153")).unwrap();
+    let s = summary(&headless(&[overflow.to_str().unwrap()])).clone();
+    assert_eq!(s["diverged"], 1, "{s}");
+    let huge = dir.join("huge.toml");
+    std::fs::write(&huge, model("1e200", "1e-200")).unwrap();
+    let s = summary(&headless(&[huge.to_str().unwrap()])).clone();
+    assert!(s["diverged"].is_null(), "{s}");
+    assert_eq!(s["steps"], 5);
+}

@@ -22,7 +22,8 @@ fn apply(
 ) -> Update {
     let before = p.clone();
     let mut prev = Params::zeros(p.inputs(), p.hidden(), p.classes());
-    nnviz::nn::sgd::apply(p, g, lr, reg, masks, log, step, &mut prev);
+    let bounds = nnviz::nn::sgd::penalty_bounds(p, reg);
+    nnviz::nn::sgd::apply(p, g, lr, reg, masks, log, step, &mut prev, &bounds);
     assert_eq!(prev, before);
     Update::between(&before, p)
 }

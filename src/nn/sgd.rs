@@ -108,12 +108,37 @@ impl Update {
     }
 }
 
-/// What a step needs to know right away: the penalty of the weights before the update
-/// (for the batch loss) and whether every parameter is still finite.
+/// What a step needs to know right away.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Applied {
-    pub penalty: f64,
-    pub finite: bool,
+    /// Every updated parameter is within its tensor's bound (see [`penalty_bounds`]):
+    /// finite, and small enough that the penalty of these weights cannot overflow. When it
+    /// is false the trainer checks finiteness and the penalty exactly.
+    pub bounded: bool,
+}
+
+/// Per tensor, a magnitude up to which every element keeps the regularization penalty
+/// finite: with P elements, (l2/2)·P·B² + l1·P·B stays below about 1e307. Biases are not
+/// regularized: any finite value. Checking |w| ≤ B is one cheap pass; the penalty itself is
+/// only summed when a weight goes past it.
+pub fn penalty_bounds(p: &Params, reg: &Reg) -> [f64; 4] {
+    Tensor::ALL.map(|t| {
+        let Some(l) = t.layer() else { return f64::MAX };
+        let n = p.get(t).len().max(1) as f64;
+        let mut bound: f64 = 1e150;
+        if reg.l2[l] > 0.0 {
+            bound = bound.min((1e307 / (reg.l2[l] * n)).sqrt());
+        }
+        if reg.l1[l] > 0.0 {
+            bound = bound.min(1e306 / (reg.l1[l] * n));
+        }
+        bound
+    })
+}
+
+/// Whether every element of every tensor is within its bound (NaN never is).
+pub fn within(p: &Params, bounds: &[f64; 4]) -> bool {
+    Tensor::ALL.iter().all(|&t| p.get(t).iter().fold(true, |ok, v| ok & (v.abs() <= bounds[t as usize])))
 }
 
 /// Soft threshold: shrink toward 0 by `by`, stopping at exactly 0.
@@ -129,7 +154,7 @@ fn soft_threshold(w: f64, by: f64) -> f64 {
 
 /// p ← p − lr·grads; in proximal mode the weights of retained units are then
 /// soft-thresholded by lr·l1. Records changed elements in `log` as step `step`, copies
-/// the old values into `prev`, and measures the penalty of the old weights.
+/// the old values into `prev`, and checks the new values against `bounds`.
 #[allow(clippy::too_many_arguments)]
 pub fn apply(
     p: &mut Params,
@@ -140,8 +165,9 @@ pub fn apply(
     log: &mut ChangeLog,
     step: u64,
     prev: &mut Params,
+    bounds: &[f64; 4],
 ) -> Applied {
-    let mut out = Applied { penalty: 0.0, finite: true };
+    let mut out = Applied { bounded: true };
     let (m, d) = (p.hidden(), p.inputs());
     let all_kept = masks.all_kept();
     for t in Tensor::ALL {
@@ -149,14 +175,6 @@ pub fn apply(
         let old = prev.get_mut(t);
         let w = p.get_mut(t);
         old.copy_from_slice(w);
-        if let Some(l) = t.layer()
-            && (reg.l2[l] > 0.0 || reg.l1[l] > 0.0)
-        {
-            let (sq, abs) = old.iter().fold((0.0, 0.0), |(sq, abs), v| (sq + v * v, abs + v.abs()));
-            let l2 = if reg.l2[l] > 0.0 { reg.l2[l] / 2.0 * sq } else { 0.0 };
-            let l1 = if reg.l1[l] > 0.0 { reg.l1[l] * abs } else { 0.0 };
-            out.penalty += l2 + l1;
-        }
         for (w, &g) in w.iter_mut().zip(grads.get(t)) {
             *w -= lr * g;
         }
@@ -180,7 +198,8 @@ pub fn apply(
                 }
             }
         }
-        out.finite &= w.iter().fold(true, |ok, v| ok & v.is_finite());
+        let bound = bounds[ti];
+        out.bounded &= w.iter().fold(true, |ok, v| ok & (v.abs() <= bound));
         if log.unchanged[ti] > 0 {
             let newly = log.record(ti, old, w);
             if newly > 0 {

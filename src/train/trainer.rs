@@ -34,8 +34,10 @@ pub struct Trainer {
     pub changes: ChangeLog,
     /// The parameters before the last step (equal to `params` at step 0).
     pub prev: Params,
-    /// Penalty and finiteness of the last step.
+    /// Whether the last step left every parameter within `bounds`.
     pub last_step: Applied,
+    /// Per tensor, the magnitude below which the penalty cannot overflow.
+    bounds: [f64; 4],
     /// Why each tensor is frozen, while it is and once a step has been computed.
     pub why: [Option<Why>; 4],
     pub diverged: Option<u64>,
@@ -99,6 +101,8 @@ impl Trainer {
         let batch = scenario.train.batch_size.min(n).max(1);
         let params = init_params(&scenario.init, d, m, k);
         let reg = Reg { l2: scenario.reg.l2, l1: scenario.reg.l1, l1_mode: scenario.reg.l1_mode };
+        let bounds = sgd::penalty_bounds(&params, &reg);
+        let started_bounded = sgd::within(&params, &bounds);
         let dropout = Dropout::new(&scenario.dropout);
         let shuffle = scenario.train.shuffle.then(|| Xoshiro256PlusPlus::seed_from_u64(scenario.train.seed));
         Trainer {
@@ -109,7 +113,8 @@ impl Trainer {
             params,
             step: 0,
             epoch: 0,
-            last_step: Applied { penalty: 0.0, finite: true },
+            last_step: Applied { bounded: started_bounded },
+            bounds,
             why: Default::default(),
             diverged: None,
             masks: Masks::ones(d, m),
@@ -214,6 +219,8 @@ impl Trainer {
                 None
             };
         }
+        // The weights this step started from were checked by the previous one (or at start).
+        let started_bounded = self.last_step.bounded;
         self.last_step = sgd::apply(
             &mut self.params,
             &self.grads,
@@ -223,6 +230,7 @@ impl Trainer {
             &mut self.changes,
             self.step,
             &mut self.prev,
+            &self.bounds,
         );
         for t in Tensor::ALL {
             if !self.changes.is_frozen(t) {
@@ -233,10 +241,13 @@ impl Trainer {
             self.cursor = 0;
             self.epoch += 1;
         }
-        // The batch loss (cross-entropy + penalty of the weights the step started from)
-        // and the updated parameters must all be finite.
-        let loss = ce + self.last_step.penalty;
-        if !loss.is_finite() || !self.last_step.finite {
+        // The batch loss (cross-entropy + penalty of the weights the step started from, now
+        // in `prev`) and the updated parameters must all be finite. Within the bounds both
+        // are guaranteed; past them they are checked exactly.
+        let loss_finite =
+            ce.is_finite() && (started_bounded || (ce + model::penalty(&self.prev, &self.reg)).is_finite());
+        let params_finite = self.last_step.bounded || self.params.all_finite();
+        if !loss_finite || !params_finite {
             self.diverged = Some(self.step);
         }
     }
