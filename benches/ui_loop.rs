@@ -95,6 +95,30 @@ fn figures(name: &str, seconds: f64) {
     );
 }
 
+/// A key held down (auto-repeat every 30 ms) at a finite speed: training must go on at
+/// that speed, the key presses being drawn between steps.
+fn held_key(name: &str, seconds: f64) {
+    let loaded = nnviz::load::load(name, None).expect("workload loads");
+    let mut app = App::new(ColorMode::TrueColor);
+    app.steps_override = Some(u64::MAX / 2);
+    app.open(loaded);
+    let speed =
+        nnviz::app::state::SPEEDS.iter().position(|s| *s == Some(100)).expect("100 steps/s is a speed");
+    app.speed = speed;
+    let keys: Vec<(Duration, KeyCode)> = (1..(seconds * 1000.0 / 30.0) as u64)
+        .map(|i| (Duration::from_millis(30 * i), KeyCode::Tab))
+        .collect();
+    let mut script = Script { start: Instant::now(), keys, next: 0, read_at: Vec::new() };
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+    let until = script.start + Duration::from_secs_f64(seconds);
+    let stats = event_loop(&mut terminal, &mut script, app, Some(until)).expect("loop runs");
+    println!(
+        "{name:<8} 100 steps/s with a key held (every 30 ms): {:.0} steps/s, {} keys",
+        stats.steps as f64 / seconds,
+        script.read_at.len()
+    );
+}
+
 fn main() {
     // `cargo test` runs benches with --bench absent; keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
@@ -102,4 +126,5 @@ fn main() {
     for w in ["benches/workloads/tiny.toml", "benches/workloads/digits.toml", "benches/workloads/wide.toml"] {
         figures(w, seconds);
     }
+    held_key("zero_w2", seconds.max(1.0));
 }

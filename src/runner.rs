@@ -140,8 +140,7 @@ where
     let mut dirty = true;
     loop {
         // While training flat out, only look for input; otherwise wait for it up to a frame.
-        let flat_out = matches!(app.budget(0.0), Budget::AsManyAsFit);
-        let wait = if flat_out { Duration::ZERO } else { FRAME };
+        let wait = Duration::from_secs_f64(app.wait_hint(FRAME.as_secs_f64()));
         let mut input = false;
         if events.poll(wait)? {
             let size = terminal.size().map_err(io::Error::other)?;
@@ -158,11 +157,15 @@ where
         if app.quit || until.is_some_and(|u| now >= u) {
             return Ok(stats);
         }
-        let elapsed = now.duration_since(last_train).as_secs_f64();
-        last_train = now;
         // Input is shown at once; otherwise train until the next frame is due, stopping
-        // early when a key arrives.
-        let budget = if input { Budget::Nothing } else { app.budget(elapsed) };
+        // early when a key arrives. Time spent on input is still owed at a finite speed.
+        let budget = if input {
+            Budget::Nothing
+        } else {
+            let elapsed = now.duration_since(last_train).as_secs_f64();
+            last_train = now;
+            app.budget(elapsed)
+        };
         let deadline = next_frame.max(now + Duration::from_millis(1));
         let trained = match budget {
             Budget::Nothing => 0,

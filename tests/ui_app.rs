@@ -403,3 +403,34 @@ fn gradient_check_is_small_after_a_few_steps() {
         assert_eq!(c.checked[i] + c.skipped[i], c.total[i]);
     }
 }
+
+#[test]
+fn n_after_the_end_steps_once_and_stays_paused() {
+    let mut a = app("dropout_slide");
+    a.paused = false;
+    a.train(100);
+    assert_eq!(a.status(), "done");
+    press(&mut a, Key::Char('n'));
+    assert_eq!(a.run().unwrap().trainer.step, 11);
+    assert!(a.paused, "one step, not a resumed run");
+    assert_eq!(a.budget(1.0), Budget::Nothing);
+}
+
+#[test]
+fn the_loop_waits_for_input_only_until_the_next_step_is_owed() {
+    let mut a = app("zero_w2");
+    assert_eq!(a.wait_hint(0.033), 0.033, "paused: a whole frame");
+    a.paused = false;
+    for _ in 0..30 {
+        press(&mut a, Key::Char('-'));
+    }
+    for _ in 0..6 {
+        press(&mut a, Key::Char('+'));
+    }
+    assert_eq!(a.speed_label(), "100 steps/s");
+    assert!(a.wait_hint(0.033) <= 0.01, "a step is owed every 10 ms");
+    for _ in 0..30 {
+        press(&mut a, Key::Char('+'));
+    }
+    assert_eq!(a.wait_hint(0.033), 0.0, "max speed: only look for input");
+}

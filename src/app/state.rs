@@ -100,6 +100,41 @@ impl Run {
         run
     }
 
+    /// [`Run::new`], but in the interactive loop a network whose evaluation is slow
+    /// starts with empty numbers and evaluates step 0 on another thread.
+    pub fn start(loaded: Loaded, stop_at: u64, background: bool) -> Self {
+        let trainer = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
+        let history = History::new(HISTORY_POINTS, loaded.scenario.train.log_every);
+        let mut run = Run {
+            metrics: Metrics {
+                step: 0,
+                epoch: 0,
+                train: None,
+                val: None,
+                penalty: 0.0,
+                grad_norm: [0.0; 4],
+                update_ratio: [None; 2],
+            },
+            diagnosis: Diagnosis::default(),
+            loaded,
+            trainer,
+            history,
+            stop_at: Some(stop_at),
+            test_acc: None,
+            background,
+            pending: Pending::default(),
+        };
+        if background && run.evaluation_is_slow() {
+            run.refresh_in_background();
+        } else {
+            run.metrics = run.trainer.metrics();
+            run.diagnosis = run.trainer.diagnose();
+            run.history.push((&run.metrics).into());
+            run.measure_test();
+        }
+        run
+    }
+
     pub fn done(&self) -> bool {
         self.trainer.diverged.is_some() || self.stop_at.is_some_and(|s| self.trainer.step >= s)
     }
@@ -114,11 +149,17 @@ impl Run {
         self.trainer.step();
         let s = self.trainer.step;
         if self.history.due(s) || self.done() {
-            if self.background && self.evaluation_is_slow() {
-                self.refresh_in_background();
-            } else {
-                self.refresh();
-            }
+            self.refresh_now_or_in_background();
+        }
+    }
+
+    /// Refresh in place, or on another thread when the evaluation is slow and the run is
+    /// in the interactive loop (so a key press is drawn at once).
+    pub fn refresh_now_or_in_background(&mut self) {
+        if self.background && self.evaluation_is_slow() {
+            self.refresh_in_background();
+        } else {
+            self.refresh();
         }
     }
 
@@ -151,7 +192,7 @@ impl Run {
         let Some(rx) = &self.pending.0 else { return false };
         match rx.try_recv() {
             // A refresh made in place meanwhile (a manual step) is newer: keep it.
-            Ok((metrics, _)) if metrics.step <= self.metrics.step && self.metrics.step > 0 => {
+            Ok((metrics, _)) if metrics.step < self.metrics.step => {
                 self.pending.0 = None;
                 false
             }
@@ -329,9 +370,7 @@ impl App {
             .into_iter()
             .map(|l| {
                 let stop = self.steps_override.unwrap_or(l.scenario.train.steps);
-                let mut run = Run::new(l, stop);
-                run.background = self.background;
-                run
+                Run::start(l, stop, self.background)
             })
             .collect();
         self.current = 0;
@@ -387,11 +426,25 @@ impl App {
         }
     }
 
+    /// How long the loop may wait for input before the next step is owed: a frame when
+    /// nothing trains, less at a finite speed.
+    pub fn wait_hint(&self, frame: f64) -> f64 {
+        match SPEEDS[self.speed] {
+            Some(rate) if self.training() => ((1.0 - self.credit).max(0.0) / f64::from(rate)).min(frame),
+            None if self.training() => 0.0,
+            _ => frame,
+        }
+    }
+
+    fn training(&self) -> bool {
+        let showing_runs = matches!(self.screen, Screen::Single | Screen::Compare);
+        !(self.runs.is_empty() || self.paused || self.all_done() || self.help || !showing_runs)
+    }
+
     /// How much to train given the time since the last call.
     pub fn budget(&mut self, elapsed_secs: f64) -> Budget {
         self.since_panels += elapsed_secs;
-        let showing_runs = matches!(self.screen, Screen::Single | Screen::Compare);
-        if self.runs.is_empty() || self.paused || self.all_done() || self.help || !showing_runs {
+        if !self.training() {
             self.credit = 0.0;
             return Budget::Nothing;
         }
@@ -421,6 +474,8 @@ impl App {
                 }
             }
         }
+        // An open backprop or boundary view follows the run to where it stopped.
+        self.update_panels(false);
     }
 
     /// Take finished background refreshes; returns whether any arrived.
@@ -632,7 +687,8 @@ impl App {
     }
 
     fn step_once(&mut self) {
-        if let Some(s) = self.run().and_then(|r| r.trainer.diverged) {
+        let diverged = self.run().and_then(|r| r.trainer.diverged).filter(|_| !self.comparing());
+        if let Some(s) = diverged {
             self.message = Some(format!("diverged at step {s}: r restarts"));
             return;
         }
@@ -643,13 +699,17 @@ impl App {
             ));
             return;
         }
+        // Stepping past the end keeps the run paused: one step, not a resumed run.
+        self.paused = true;
         for run in &mut self.runs {
             if run.done() && run.trainer.diverged.is_none() {
                 run.stop_at = None;
             }
             run.step();
-            // A single step always shows its effect at once.
-            run.refresh();
+            // A single step always shows its effect: refresh unless the step already did.
+            if run.metrics.step != run.trainer.step {
+                run.refresh_now_or_in_background();
+            }
         }
         self.update_panels(true);
     }
@@ -665,8 +725,7 @@ impl App {
                 loaded.scenario.dropout.seed = s;
             }
             let stop = self.steps_override.unwrap_or(loaded.scenario.train.steps);
-            *run = Run::new(loaded, stop);
-            run.background = self.background;
+            *run = Run::start(loaded, stop, self.background);
         }
         self.credit = 0.0;
         self.update_panels(true);

@@ -86,7 +86,6 @@ impl Params {
         s.expect("parameter arrays are created in standard layout and never re-strided")
     }
 
-    /// Frobenius norm of one tensor.
     /// Frobenius norm of one tensor, scaled by its largest |value| so that the squares of
     /// large finite entries do not overflow.
     pub fn norm(&self, t: Tensor) -> f64 {

@@ -95,8 +95,9 @@ impl Update {
         let mut u = Update::default();
         for t in Tensor::ALL {
             let (b, a) = (before.get(t), after.get(t));
-            u.before_norm[t as usize] = b.iter().map(|v| v * v).sum::<f64>().sqrt();
-            u.delta_norm[t as usize] = b.iter().zip(a).map(|(x, y)| (y - x) * (y - x)).sum::<f64>().sqrt();
+            let delta: Vec<f64> = b.iter().zip(a).map(|(x, y)| y - x).collect();
+            u.before_norm[t as usize] = super::params::frobenius(b);
+            u.delta_norm[t as usize] = super::params::frobenius(&delta);
         }
         u
     }
