@@ -5,8 +5,10 @@ pub mod action;
 pub mod gradcheck;
 pub mod keymap;
 pub mod panels;
+pub mod run;
 pub mod state;
 
 pub use action::Action;
 pub use panels::SubView;
-pub use state::{App, Budget, Run, Screen};
+pub use run::Run;
+pub use state::{App, Budget, Screen};

@@ -1,0 +1,261 @@
+//! One scenario being trained in the UI, with what the screen shows of it: its metrics,
+//! diagnosis and history, refreshed in place or on another thread; and the snapshot files.
+
+use std::path::Path;
+
+use crate::load::Loaded;
+use crate::nn::Tensor;
+use crate::train::diagnose::Diagnosis;
+use crate::train::history::History;
+use crate::train::{Metrics, Trainer};
+
+/// Points of loss history kept per run.
+const HISTORY_POINTS: usize = 2000;
+
+/// One scenario being trained, with what the screen shows of it.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub loaded: Loaded,
+    pub trainer: Trainer,
+    pub history: History,
+    pub metrics: Metrics,
+    pub diagnosis: Diagnosis,
+    /// Training pauses here (status done) until resumed; `None` once resumed past it.
+    pub stop_at: Option<u64>,
+    /// Test accuracy, measured once the run is done (and only then: it is for quoting,
+    /// not for choosing).
+    pub test_acc: Option<f64>,
+    /// Refresh on another thread (the interactive loop); tests and benchmarks refresh
+    /// in place.
+    pub background: bool,
+    pending: Pending,
+}
+
+/// A refresh computed on another thread: the step it belongs to, its metrics and diagnosis.
+type Refreshed = (Metrics, Diagnosis);
+
+/// A refresh under way on another thread. A copy of a run has none.
+#[derive(Default)]
+pub struct Pending(Option<std::sync::mpsc::Receiver<Refreshed>>);
+
+impl Clone for Pending {
+    fn clone(&self) -> Self {
+        Pending(None)
+    }
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Pending(running)" } else { "Pending(idle)" })
+    }
+}
+
+impl Run {
+    pub fn new(loaded: Loaded, stop_at: u64) -> Self {
+        let mut trainer = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
+        let metrics = trainer.metrics();
+        let diagnosis = trainer.diagnose();
+        let mut history = History::new(HISTORY_POINTS, loaded.scenario.train.log_every);
+        history.push((&metrics).into());
+        let mut run = Run {
+            loaded,
+            trainer,
+            history,
+            metrics,
+            diagnosis,
+            stop_at: Some(stop_at),
+            test_acc: None,
+            background: false,
+            pending: Pending::default(),
+        };
+        run.measure_test();
+        run
+    }
+
+    /// [`Run::new`], but in the interactive loop a network whose evaluation is slow
+    /// starts with empty numbers and evaluates step 0 on another thread.
+    pub fn start(loaded: Loaded, stop_at: u64, background: bool) -> Self {
+        let trainer = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
+        let history = History::new(HISTORY_POINTS, loaded.scenario.train.log_every);
+        let mut run = Run {
+            metrics: Metrics {
+                step: 0,
+                epoch: 0,
+                train: None,
+                val: None,
+                penalty: 0.0,
+                grad_norm: [0.0; 4],
+                update_ratio: [None; 2],
+            },
+            diagnosis: Diagnosis::default(),
+            loaded,
+            trainer,
+            history,
+            stop_at: Some(stop_at),
+            test_acc: None,
+            background,
+            pending: Pending::default(),
+        };
+        if background && run.evaluation_is_slow() {
+            run.refresh_in_background();
+        } else {
+            run.metrics = run.trainer.metrics();
+            run.diagnosis = run.trainer.diagnose();
+            run.history.push((&run.metrics).into());
+            run.measure_test();
+        }
+        run
+    }
+
+    pub fn done(&self) -> bool {
+        self.trainer.diverged.is_some() || self.stop_at.is_some_and(|s| self.trainer.step >= s)
+    }
+
+    /// One SGD step; metrics and diagnosis are refreshed at the logging interval (on
+    /// another thread when `background` is set, so a large network's whole-split
+    /// evaluation never holds up the screen).
+    pub fn step(&mut self) {
+        if self.done() {
+            return;
+        }
+        self.trainer.step();
+        let s = self.trainer.step;
+        if self.history.due(s) || self.done() {
+            self.refresh_now_or_in_background();
+        }
+    }
+
+    /// Refresh in place, or on another thread when the evaluation is slow and the run is
+    /// in the interactive loop (so a key press is drawn at once).
+    pub fn refresh_now_or_in_background(&mut self) {
+        if self.background && self.evaluation_is_slow() {
+            self.refresh_in_background();
+        } else {
+            self.refresh();
+        }
+    }
+
+    /// Whether a whole-split evaluation takes long enough (about 5 million multiply-adds
+    /// and more) to hold up a frame. Smaller networks refresh in place, at every logging
+    /// step exactly.
+    pub(crate) fn evaluation_is_slow(&self) -> bool {
+        let p = &self.trainer.params;
+        let per_row = p.inputs() * p.hidden() + p.hidden() * p.classes();
+        self.trainer.data.train.rows().saturating_mul(per_row) > 5_000_000
+    }
+
+    /// Start evaluating a copy of the trainer on another thread, unless one is running.
+    pub fn refresh_in_background(&mut self) {
+        if self.pending.0.is_some() {
+            return;
+        }
+        let mut copy = self.trainer.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let refreshed = (copy.metrics(), copy.diagnose());
+            // The run may be gone (restart, quit): then nobody wants the numbers.
+            let _ = tx.send(refreshed);
+        });
+        self.pending.0 = Some(rx);
+    }
+
+    /// Take a finished background refresh, if any; returns whether one arrived.
+    pub fn collect(&mut self) -> bool {
+        let Some(rx) = &self.pending.0 else { return false };
+        match rx.try_recv() {
+            // A refresh made in place meanwhile (a manual step) is newer: keep it.
+            Ok((metrics, _)) if metrics.step < self.metrics.step => {
+                self.pending.0 = None;
+                false
+            }
+            Ok((metrics, diagnosis)) => {
+                self.pending.0 = None;
+                self.metrics = metrics;
+                self.diagnosis = diagnosis;
+                self.history.push((&self.metrics).into());
+                self.measure_test();
+                true
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => false,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                self.pending.0 = None;
+                false
+            }
+        }
+    }
+
+    /// Recompute metrics and diagnosis now (also after a manual step).
+    pub fn refresh(&mut self) {
+        self.metrics = self.trainer.metrics();
+        self.diagnosis = self.trainer.diagnose();
+        self.history.push((&self.metrics).into());
+        self.measure_test();
+    }
+
+    fn measure_test(&mut self) {
+        let current = self.metrics.step == self.trainer.step;
+        self.test_acc = if self.done() && current { self.trainer.test_eval().map(|e| e.acc) } else { None };
+    }
+
+    /// The displayed matrix of a tensor: biases as one column, beside their matrix.
+    pub fn shape(&self, t: Tensor) -> (usize, usize) {
+        let p = &self.trainer.params;
+        match t {
+            Tensor::W1 => p.w1.dim(),
+            Tensor::W2 => p.w2.dim(),
+            Tensor::B1 => (p.b1.len(), 1),
+            Tensor::B2 => (p.b2.len(), 1),
+        }
+    }
+}
+
+/// The metric history as CSV, with a comment line that says how it was kept.
+pub fn history_csv(run: &Run) -> String {
+    let h = &run.history;
+    let mut out = format!(
+        "# nnviz history of {}: a point every {} steps, and where the screen refreshed{}{}\n",
+        run.loaded.scenario.name,
+        h.every(),
+        if run.background && run.evaluation_is_slow() {
+            "; evaluated on another thread, so a point is skipped while one is running"
+        } else {
+            ""
+        },
+        if h.downsampled() { " (downsampled: older points were thinned to keep memory flat)" } else { "" }
+    );
+    out.push_str("step,train_loss,val_loss,train_acc,val_acc\n");
+    let cell = |v: Option<f64>| v.filter(|x| x.is_finite()).map_or(String::new(), |x| x.to_string());
+    for p in h.points() {
+        out.push_str(&format!(
+            "{},{},{},{},{}\n",
+            p.step,
+            cell(p.train_loss),
+            cell(p.val_loss),
+            cell(p.train_acc),
+            cell(p.val_acc)
+        ));
+    }
+    out
+}
+
+/// Temporary file in the same folder, then rename: a reader never sees half a file.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Lowercase letters, digits and single dashes.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() { "run".to_string() } else { out }
+}
