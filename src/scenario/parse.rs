@@ -83,12 +83,29 @@ fn syntax_error(file: &str, src: &str, e: &toml::de::Error) -> ScenarioError {
     let lines: Vec<&str> = e.message().lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let mut reason = lines.join("; ");
     let span = e.span();
+    let mut path = String::new();
     if reason == "duplicate key"
-        && let Some(key) = span.clone().and_then(|s| src.get(s))
+        && let Some(s) = span.clone()
+        && let Some(key) = src.get(s.clone())
     {
         reason = format!("duplicate key {key:?}");
+        path = match section_before(src, s.start) {
+            Some(section) => format!("{section}.{}", key.trim()),
+            None => key.trim().to_string(),
+        };
     }
-    ScenarioError::new(file, span.map(|s| pos_of(src, s.start)), "", reason)
+    ScenarioError::new(file, span.map(|s| pos_of(src, s.start)), &path, reason)
+}
+
+/// The `[section]` header in force at a byte offset (the last one above it), if any.
+fn section_before(src: &str, offset: usize) -> Option<&str> {
+    src[..src.floor_char_boundary(offset)]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .and_then(|l| l.strip_prefix('[')?.split(']').next())
+        .map(str::trim)
 }
 
 /// The walk's state: the defects found so far and the positions of the keys read.
@@ -897,7 +914,11 @@ seed = 11
     fn syntax_error_is_one_line() {
         let e = err("a = \"abc\n");
         assert_eq!(e, "t.toml:1:9: invalid basic string, expected `\"`");
-        assert_eq!(err("x = 1\nx = 2\n"), "t.toml:2:1: duplicate key \"x\"");
+        assert_eq!(err("x = 1\nx = 2\n"), "t.toml:2:1: x: duplicate key \"x\"");
+        assert_eq!(
+            err("[train]\nsteps = 1\nsteps = 2\n"),
+            "t.toml:3:1: train.steps: duplicate key \"steps\""
+        );
     }
 
     #[test]
