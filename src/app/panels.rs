@@ -5,8 +5,7 @@
 use ndarray::{Array1, Array2, s};
 
 use super::gradcheck::Check;
-use crate::nn::dropout::Dropout;
-use crate::nn::model::{self, Masks, Workspace, argmax};
+use crate::nn::model::{self, Workspace, argmax};
 use crate::train::ensemble::{self, EnsembleResult};
 use crate::train::{Inspection, Trainer};
 
@@ -45,9 +44,8 @@ pub struct Panels {
 pub struct Backprop {
     /// The trainer's step when computed; the batch is step + 1's.
     pub step: u64,
+    /// The next step's batch; its `scales` are the masks (0 dropped, the scale s kept).
     pub inspection: Inspection,
-    /// The multipliers of the next step (0 dropped, the scale s kept).
-    pub masks: Masks,
     /// Index of the example in the batch (below `rows()`).
     pub example: usize,
     /// Per example: ∇W2 = (ŷ−y)h̃ᵀ (k×m) and ∇W1 = g x̃ᵀ (m×d).
@@ -57,12 +55,9 @@ pub struct Backprop {
 
 impl Backprop {
     pub fn compute(t: &Trainer, example: usize) -> Backprop {
-        let inspection = t.inspect();
-        let masks = inspection.scales.clone();
         let mut out = Backprop {
             step: t.step,
-            inspection,
-            masks,
+            inspection: t.inspect(),
             example: 0,
             dw2: Array2::zeros((0, 0)),
             dw1: Array2::zeros((0, 0)),
@@ -148,11 +143,6 @@ impl Boundary {
     }
 }
 
-/// The masks the trainer evaluates with (nothing dropped; classic mode scales by keep).
-fn eval_masks(t: &Trainer) -> Masks {
-    Dropout::new(&t.scenario.dropout).eval_masks(t.params.inputs(), t.params.hidden())
-}
-
 fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = v
         .filter(|x| x.is_finite())
@@ -171,7 +161,7 @@ impl Plane {
         let y_range = range(x.column(1).iter().copied());
         let p = &t.params;
         let (m, k) = (p.hidden(), p.classes());
-        let masks = eval_masks(t);
+        let masks = t.eval_masks();
         let mut ws = Workspace::new(GRID_COLS, 2, m, k);
         let mut row_x = Array2::<f64>::zeros((GRID_COLS, 2));
         for (c, mut r) in row_x.rows_mut().into_iter().enumerate() {
@@ -184,7 +174,7 @@ impl Plane {
         for r in 0..GRID_ROWS {
             let yv = y_range.1 - (r as f64 + 0.5) / GRID_ROWS as f64 * (y_range.1 - y_range.0);
             row_x.column_mut(1).fill(yv);
-            model::forward(p, row_x.view(), &masks, &mut ws);
+            model::forward(p, row_x.view(), masks, &mut ws);
             for c in 0..GRID_COLS {
                 let y_hat = ws.y_hat.row(c);
                 let best = argmax(y_hat.as_slice().unwrap_or(&[]));
@@ -219,7 +209,7 @@ impl Images {
         let mut ws = Workspace::new(1, p.inputs(), p.hidden(), p.classes());
         let (mut predicted, mut prob, mut h) = (0, f64::NAN, Array1::zeros(p.hidden()));
         if x.nrows() == 1 {
-            model::forward(p, x, &eval_masks(t), &mut ws);
+            model::forward(p, x, t.eval_masks(), &mut ws);
             let y_hat = ws.y_hat.row(0);
             predicted = argmax(y_hat.as_slice().unwrap_or(&[]));
             prob = y_hat[predicted];

@@ -82,8 +82,7 @@ pub fn ensemble(t: &Trainer) -> Option<EnsembleResult> {
     // its validation evaluation.
     let capacity = CHUNK.min(t.data.train.rows().max(1));
     let mut ws = Workspace::new(capacity, d, m, k);
-    let eval_masks = Dropout::new(&t.scenario.dropout).eval_masks(d, m);
-    let (loss, acc) = model::evaluate(p, val.x.view(), &val.y, &eval_masks, &mut ws)?;
+    let (loss, acc) = model::evaluate(p, val.x.view(), &val.y, t.eval_masks(), &mut ws)?;
     let masks = sub_networks(&t.scenario.dropout, d, m, SIZES[SIZES.len() - 1]);
     let [k1, k10, k100] = averaged(p, val.x.view(), &val.y, &masks, SIZES);
     Some(EnsembleResult { full: Score { acc, loss }, k1, k10, k100 })

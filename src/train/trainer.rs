@@ -319,26 +319,39 @@ impl Trainer {
     /// The batch the next step would use (rows unmasked), its labels and its masks;
     /// nothing in `self` changes.
     pub fn next_batch_masks(&self) -> (Array2<f64>, Vec<usize>, Masks) {
+        let probe = self.probe();
+        (probe.batch_rows(), probe.yb, probe.masks)
+    }
+
+    /// A copy that has drawn the next batch and its masks.
+    fn probe(&self) -> Trainer {
         let mut probe = self.clone();
         probe.next_batch();
-        let x = probe.data.train.x.select(ndarray::Axis(0), &probe.batch);
-        (x, probe.yb, probe.masks)
+        probe
+    }
+
+    /// The current batch's rows, unmasked.
+    fn batch_rows(&self) -> Array2<f64> {
+        self.data.train.x.select(ndarray::Axis(0), &self.batch)
+    }
+
+    /// The masks evaluation uses: nothing dropped; classic mode scales by keep.
+    pub fn eval_masks(&self) -> &Masks {
+        &self.eval_masks
     }
 
     /// Step 0's forward and backward pass on the batch and masks step 1 will use;
     /// nothing in `self` changes.
     pub fn inspect(&self) -> Inspection {
-        let mut probe = self.clone();
-        probe.next_batch();
+        let mut probe = self.probe();
         probe.compute();
         let loss = probe.ws.cross_entropy(&probe.yb) + model::penalty(&probe.params, &probe.reg);
         let masks = self.dropout.active().then(|| {
             let bits = |v: &ndarray::Array1<f64>| v.iter().map(|&s| u8::from(s != 0.0)).collect();
             (bits(&probe.masks.input), bits(&probe.masks.hidden))
         });
-        let x = probe.data.train.x.select(ndarray::Axis(0), &probe.batch);
         Inspection {
-            x,
+            x: probe.batch_rows(),
             y: probe.yb.clone(),
             masks,
             scales: probe.masks,

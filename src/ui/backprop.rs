@@ -126,8 +126,8 @@ fn items<'a>(run: &Run, bp: &'a Backprop, full: bool, width: u16, p: &Palette) -
     let ws = &ins.ws;
     let i = bp.example;
     let (d, m, k) = (run.trainer.params.inputs(), run.trainer.params.hidden(), run.trainer.params.classes());
-    let in_dropped: Vec<bool> = (0..d).map(|c| !bp.masks.input_kept(c)).collect();
-    let h_dropped: Vec<bool> = (0..m).map(|j| !bp.masks.hidden_kept(j)).collect();
+    let in_dropped: Vec<bool> = (0..d).map(|c| !bp.inspection.scales.input_kept(c)).collect();
+    let h_dropped: Vec<bool> = (0..m).map(|j| !bp.inspection.scales.hidden_kept(j)).collect();
     let label = |long: &'static str, short: &'static str| if full { long } else { short };
     let row = |a: &Array2<f64>| a.row(i).to_vec();
     let y = ins.y.get(i).copied().unwrap_or(0);
@@ -150,11 +150,13 @@ fn items<'a>(run: &Run, bp: &'a Backprop, full: bool, width: u16, p: &Palette) -
     let mut out = Vec::new();
     let arrow = if full { "forward: x → z1 → h → ŷ" } else { "forward" };
     out.push(Item::Head(Line::styled(arrow, Style::new().add_modifier(Modifier::DIM)), 0));
-    let x_note = kept_scale(&bp.masks.input).map(|s| vec![Span::raw(format!("kept ×{}", compact(s)))]);
+    let x_note =
+        kept_scale(&bp.inspection.scales.input).map(|s| vec![Span::raw(format!("kept ×{}", compact(s)))]);
     out.push(vector("x", ins.x.row(i).to_vec(), in_dropped.clone(), x_note.unwrap_or_default()));
     out.extend(take(Anchor::X));
     out.push(vector(label("z1 = W1x + b1", "z1"), row(&ws.z1), h_dropped.clone(), vec![]));
-    let h_note = kept_scale(&bp.masks.hidden).map(|s| vec![Span::raw(format!("kept ×{}", compact(s)))]);
+    let h_note =
+        kept_scale(&bp.inspection.scales.hidden).map(|s| vec![Span::raw(format!("kept ×{}", compact(s)))]);
     out.push(vector(label("h = relu(z1)", "h"), row(&ws.h), h_dropped.clone(), h_note.unwrap_or_default()));
     out.extend(take(Anchor::H));
     out.push(vector(label("logits = W2h+b2", "logits"), row(&ws.logits), no_drop(k), vec![]));
