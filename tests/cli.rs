@@ -239,6 +239,25 @@ fn parallel_runs_equal_sequential_bit_for_bit() {
     assert_eq!(run("1"), run("2"));
 }
 
+/// The wide network's products run on all threads (see `nn::products`): how many
+/// there are must not change a bit of the results.
+#[test]
+fn large_products_give_the_same_bits_on_any_number_of_threads() {
+    let run = |threads: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_nnviz"))
+            .args(["--headless", "--steps", "30", "benches/workloads/wide.toml"])
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(common::root())
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        o.stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("3"));
+}
+
 #[test]
 fn several_runs_mark_the_chosen_one() {
     let lines = headless(&["--steps", "100", "zero_w1", "random_init"]);

@@ -10,7 +10,8 @@ use nnviz::nn::sgd::{ChangeLog, Update};
 use nnviz::nn::{Grads, Masks, Params, Reg, Tensor, Workspace};
 use nnviz::scenario::{DropoutMode, DropoutSpec, L1Mode};
 
-/// `sgd::apply`, checking on the way that it records the old values in `prev`.
+/// `sgd::apply` from the data gradient `g`, checking on the way that it records the old
+/// values in `prev` and that its applied gradient is `model::regularize`'s.
 fn apply(
     p: &mut Params,
     g: &Grads,
@@ -23,8 +24,12 @@ fn apply(
     let before = p.clone();
     let mut prev = Params::zeros(p.inputs(), p.hidden(), p.classes());
     let bounds = nnviz::nn::sgd::penalty_bounds(p, reg);
-    nnviz::nn::sgd::apply(p, g, lr, reg, masks, log, step, &mut prev, &bounds);
+    let mut applied = Grads::zeros(p.inputs(), p.hidden(), p.classes());
+    nnviz::nn::sgd::apply(p, g, &mut applied, lr, reg, masks, log, step, &mut prev, &bounds);
     assert_eq!(prev, before);
+    let mut expected = Grads::zeros(p.inputs(), p.hidden(), p.classes());
+    nnviz::nn::model::regularize(&before, g, reg, masks, &mut expected);
+    assert_eq!(applied, expected);
     Update::between(&before, p)
 }
 use rand::rngs::Xoshiro256PlusPlus;
@@ -253,11 +258,12 @@ fn proximal_step_soft_thresholds_to_exact_zeros() {
     assert_eq!(q.w2, p.w2);
     assert_eq!(q.b2, p.b2);
 
-    // The same step in subgradient mode: no threshold.
+    // The same step in subgradient mode: l1·sign(w) joins the gradient, no threshold.
+    // 1 − 0.5·1.25 = 0.375; 0.25 − 0.5·0.5 = 0; 0.1 − 0.5·0.25 = −0.025; −1 + 0.125.
     let mut q = p.clone();
     let reg = Reg { l1_mode: L1Mode::Subgradient, ..reg };
     apply(&mut q, &g, lr, &reg, &Masks::ones(2, 2), &mut ChangeLog::new(&p), 1);
-    assert_eq!(q.w1, array![[0.5, 0.125], [0.1, -1.0]]);
+    assert_eq!(q.w1, array![[0.375, 0.0], [0.1 - 0.125, -0.875]]);
 }
 
 #[test]

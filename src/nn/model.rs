@@ -263,24 +263,29 @@ fn mean_rows(a: &[f64], cols: usize, out: &mut [f64]) {
     }
 }
 
+/// One element's applied gradient: data term `g` + L2 (+ L1 when `l1` > 0) at weight `w`.
+/// The one place this arithmetic lives (the SGD step fuses it into its update pass).
+#[inline(always)]
+pub fn regularized(g: f64, w: f64, l2: f64, l1: f64) -> f64 {
+    if l2 == 0.0 && l1 == 0.0 {
+        g
+    } else if l1 == 0.0 {
+        g + l2 * w
+    } else {
+        g + (l2 * w + l1 * sign(w))
+    }
+}
+
 /// Applied gradient = data term + L2 (+ L1 in subgradient mode), with every entry of a
-/// dropped unit set to 0: only the retained network is adjusted.
+/// dropped unit set to 0: only the retained network is adjusted. (Training fuses this
+/// into [`super::sgd::apply`]; this is for gradient checks and `--inspect`.)
 pub fn regularize(p: &Params, data: &Grads, reg: &Reg, masks: &Masks, out: &mut Grads) {
     let l1_on = reg.l1_in_gradient();
     for (l, t) in [(0, Tensor::W1), (1, Tensor::W2)] {
         let (l2, l1) = (reg.l2[l], if l1_on { reg.l1[l] } else { 0.0 });
         let (g, w) = (data.get(t), p.get(t));
-        let o = out.get_mut(t);
-        if l2 == 0.0 && l1 == 0.0 {
-            o.copy_from_slice(g);
-        } else if l1 == 0.0 {
-            for ((o, &g), &w) in o.iter_mut().zip(g).zip(w) {
-                *o = g + l2 * w;
-            }
-        } else {
-            for ((o, &g), &w) in o.iter_mut().zip(g).zip(w) {
-                *o = g + (l2 * w + l1 * sign(w));
-            }
+        for ((o, &g), &w) in out.get_mut(t).iter_mut().zip(g).zip(w) {
+            *o = regularized(g, w, l2, l1);
         }
     }
     out.get_mut(Tensor::B1).copy_from_slice(data.get(Tensor::B1));

@@ -1,6 +1,9 @@
 //! The three matrix products of a training step. Small ones (the tiny and lecture-sized
 //! networks) run as plain loops, where ndarray's general product would spend more time
-//! dispatching and packing than multiplying; larger ones go to `general_mat_mul`.
+//! dispatching and packing than multiplying; medium ones (digits) go to ndarray's
+//! `general_mat_mul` on one thread; large ones (the wide network) to the `gemm` crate on
+//! all of rayon's threads, which packs less and splits the work better for these shapes
+//! (`cargo bench --bench products`).
 //! All arrays are row-major and contiguous (the workspace and parameters are).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,8 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-/// Products handed to `general_mat_mul` so far: matrixmultiply allocates one packing
-/// buffer for each, the only allocation a training step makes (counted by a test).
+/// Products handed to a library so far: matrixmultiply allocates one packing buffer for
+/// each, the only allocation a digits training step makes (counted by a test).
 static LIBRARY_PRODUCTS: AtomicUsize = AtomicUsize::new(0);
 
 pub fn library_products() -> usize {
@@ -25,9 +28,54 @@ fn library(f: impl FnOnce()) {
 const SMALL: usize = 8192;
 /// Stack scratch (elements) for the transposed operand of the few-inputs loops.
 const STACK: usize = 256;
-/// From this many multiply-adds on, a product is split in two halves computed on two
-/// threads. The split does not depend on the number of threads, so results do not either.
+/// From this many multiply-adds on, a product runs on all threads through `gemm`. Each
+/// output element is still one thread's sum in a fixed order: results do not depend on
+/// the number of threads (a test runs the wide workload on 1, 2 and 3).
 const SPLIT: usize = 1 << 20;
+
+/// c = alpha · a · b for large products, on all of rayon's threads, through the `gemm`
+/// crate (faer's kernels).
+#[allow(unsafe_code)]
+fn parallel(alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+    let (n, k) = a.dim();
+    let m = b.ncols();
+    assert!(b.nrows() == k && c.dim() == (n, m), "product shapes");
+    if n == 0 || m == 0 || k == 0 {
+        c.fill(0.0);
+        return;
+    }
+    let (ars, acs) = (a.strides()[0], a.strides()[1]);
+    let (brs, bcs) = (b.strides()[0], b.strides()[1]);
+    let (crs, ccs) = (c.strides()[0], c.strides()[1]);
+    let threads = rayon::current_num_threads();
+    // SAFETY: the pointers and strides are those of live ndarray views whose shapes were
+    // just checked (n×k, k×m, n×m), so every element gemm touches is inside them; `c` is
+    // a unique borrow, so it aliases neither input; with `read_dst` false, c is only
+    // written.
+    unsafe {
+        gemm::gemm(
+            n,
+            m,
+            k,
+            c.as_mut_ptr(),
+            ccs,
+            crs,
+            false,
+            a.as_ptr(),
+            acs,
+            ars,
+            b.as_ptr(),
+            bcs,
+            brs,
+            0.0,
+            alpha,
+            false,
+            false,
+            false,
+            gemm::Parallelism::Rayon(threads),
+        );
+    }
+}
 
 /// c = a · bᵀ, with a n×k and b m×k (rows of both contiguous along k).
 pub fn a_bt(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
@@ -63,12 +111,8 @@ pub fn a_bt(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
         }
         return;
     }
-    if n * m * k >= SPLIT && m >= 2 {
-        // Halves of b's rows are halves of c's columns.
-        let half = m / 2;
-        let (b0, b1) = b.split_at(ndarray::Axis(0), half);
-        let (c0, c1) = c.view_mut().split_at(ndarray::Axis(1), half);
-        rayon::join(|| a_bt(a, b0, c0), || a_bt(a, b1, c1));
+    if n * m * k >= SPLIT {
+        library(|| parallel(1.0, a, b.t(), c));
         return;
     }
     library(|| general_mat_mul(1.0, &a, &b.t(), 0.0, &mut c));
@@ -115,12 +159,8 @@ pub fn at_b(alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayView
         }
         return;
     }
-    if n * m * k >= SPLIT && m >= 2 {
-        // Halves of a's columns are halves of c's rows.
-        let half = m / 2;
-        let (a0, a1) = a.split_at(ndarray::Axis(1), half);
-        let (c0, c1) = c.view_mut().split_at(ndarray::Axis(0), half);
-        rayon::join(|| at_b(alpha, a0, b, c0), || at_b(alpha, a1, b, c1));
+    if n * m * k >= SPLIT {
+        library(|| parallel(alpha, a.t(), b, c));
         return;
     }
     library(|| general_mat_mul(alpha, &a.t(), &b, 0.0, &mut c));
@@ -173,5 +213,20 @@ mod tests {
             a_b(a.view(), b.view(), c.view_mut());
             assert!((&c - &a.dot(&b)).iter().all(|d| d.abs() < 1e-12));
         }
+    }
+
+    /// The parallel path (the wide network's shapes) agrees with ndarray's product.
+    #[test]
+    fn large_products_match_ndarray() {
+        let (n, d, h) = (64, 300, 100);
+        assert!(n * d * h >= SPLIT);
+        let (x, w) = (m(n, d, 0.3), m(h, d, 0.7));
+        let mut z = Array2::zeros((n, h));
+        a_bt(x.view(), w.view(), z.view_mut());
+        assert!((&z - &x.dot(&w.t())).iter().all(|v| v.abs() < 1e-9));
+        let g = m(n, h, 0.9);
+        let mut dw = Array2::zeros((h, d));
+        at_b(0.25, g.view(), x.view(), dw.view_mut());
+        assert!((&dw - &(g.t().dot(&x) * 0.25)).iter().all(|v| v.abs() < 1e-9));
     }
 }

@@ -2,7 +2,6 @@
 
 use super::model::{Masks, Reg};
 use super::params::{Grads, Params, Tensor};
-use crate::scenario::L1Mode;
 
 /// Which elements of each tensor have changed value since step 0.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,9 +26,9 @@ impl ChangeLog {
         }
     }
 
-    /// Record which elements of a tensor changed from `before` to `after`; returns how
-    /// many changed for the first time.
-    fn record(&mut self, ti: usize, before: &[f64], after: &[f64]) -> usize {
+    /// In list mode (few elements left unchanged), check only those against `after`;
+    /// returns how many changed for the first time.
+    fn record_remaining(&mut self, ti: usize, before: &[f64], after: &[f64]) -> usize {
         let flags = &mut self.unchanged_flags[ti];
         let mut newly = 0;
         if let Some(list) = &mut self.remaining[ti] {
@@ -41,19 +40,22 @@ impl ChangeLog {
                 }
                 same
             });
-        } else {
-            for ((flag, &new), &was) in flags.iter_mut().zip(after).zip(before) {
-                if *flag && new != was {
-                    *flag = false;
-                    newly += 1;
-                }
-            }
-            let left = self.unchanged[ti] - newly;
-            if left <= flags.len() / 16 {
-                self.remaining[ti] = Some((0..flags.len()).filter(|&i| flags[i]).collect());
-            }
         }
         newly
+    }
+
+    /// Count `newly` first changes at `step`; once few elements are left unchanged,
+    /// switch to checking only those.
+    fn note(&mut self, ti: usize, newly: usize, step: u64) {
+        if newly == 0 {
+            return;
+        }
+        self.unchanged[ti] -= newly;
+        self.first_change[ti].get_or_insert(step);
+        let flags = &self.unchanged_flags[ti];
+        if self.remaining[ti].is_none() && self.unchanged[ti] > 0 && self.unchanged[ti] <= flags.len() / 16 {
+            self.remaining[ti] = Some((0..flags.len()).filter(|&i| flags[i]).collect());
+        }
     }
 
     pub fn unchanged(&self, t: Tensor) -> usize {
@@ -153,13 +155,172 @@ fn soft_threshold(w: f64, by: f64) -> f64 {
     }
 }
 
-/// p ← p − lr·grads; in proximal mode the weights of retained units are then
-/// soft-thresholded by lr·l1. Records changed elements in `log` as step `step`, copies
-/// the old values into `prev`, and checks the new values against `bounds`.
+/// Below this many elements a tensor is updated on one thread; from it on, its rows are
+/// split in halves updated on two (each element's arithmetic is the same either way).
+const PARALLEL: usize = 1 << 16;
+
+/// The per-element rule of one tensor's update.
+#[derive(Clone, Copy)]
+struct Rule {
+    lr: f64,
+    l2: f64,
+    /// L1 strength inside the gradient (subgradient mode), else 0.
+    l1: f64,
+    /// Proximal soft threshold lr·l1, else 0.
+    threshold: f64,
+    bound: f64,
+}
+
+/// What one pass over (part of) a tensor found.
+#[derive(Clone, Copy)]
+struct Pass {
+    bounded: bool,
+    newly_changed: usize,
+}
+
+impl Pass {
+    fn and(self, other: Pass) -> Pass {
+        Pass {
+            bounded: self.bounded & other.bounded,
+            newly_changed: self.newly_changed + other.newly_changed,
+        }
+    }
+}
+
+/// The slices of one tensor a pass reads and writes, row-major with `cols` columns.
+struct Slices<'a> {
+    cols: usize,
+    w: &'a mut [f64],
+    data: &'a [f64],
+    grad: &'a mut [f64],
+    old: &'a mut [f64],
+    /// Never-changed flags, while the change log tracks them element by element.
+    flags: Option<&'a mut [bool]>,
+    /// Per-row and per-column multipliers; a unit is dropped where its multiplier is 0.
+    row_mask: Option<&'a [f64]>,
+    col_mask: Option<&'a [f64]>,
+}
+
+impl<'a> Slices<'a> {
+    /// The first `rows` rows and the rest.
+    fn split(self, rows: usize) -> (Slices<'a>, Slices<'a>) {
+        let at = rows * self.cols;
+        let (w0, w1) = self.w.split_at_mut(at);
+        let (d0, d1) = self.data.split_at(at);
+        let (g0, g1) = self.grad.split_at_mut(at);
+        let (o0, o1) = self.old.split_at_mut(at);
+        let (f0, f1) = match self.flags {
+            Some(f) => {
+                let (a, b) = f.split_at_mut(at);
+                (Some(a), Some(b))
+            }
+            None => (None, None),
+        };
+        let (r0, r1) = match self.row_mask {
+            Some(r) => {
+                let (a, b) = r.split_at(rows);
+                (Some(a), Some(b))
+            }
+            None => (None, None),
+        };
+        let half = |w, data, grad, old, flags, row_mask| Slices {
+            cols: self.cols,
+            w,
+            data,
+            grad,
+            old,
+            flags,
+            row_mask,
+            col_mask: self.col_mask,
+        };
+        (half(w0, d0, g0, o0, f0, r0), half(w1, d1, g1, o1, f1, r1))
+    }
+}
+
+/// One element's applied gradient: data term + L2 (+ L1 in subgradient mode). The same
+/// arithmetic as [`super::model::regularize`].
+#[inline(always)]
+fn applied_gradient(g: f64, w: f64, l2: f64, l1: f64) -> f64 {
+    super::model::regularized(g, w, l2, l1)
+}
+
+/// Update every element of `s`: applied gradient into `grad`, old value into `old`,
+/// w ← w − lr·g (then the proximal threshold), the bound check, and the change flags.
+/// Dropped units get a zero gradient and keep their values.
+fn update(rule: Rule, s: Slices) -> Pass {
+    let rows = s.w.len() / s.cols.max(1);
+    if s.w.len() >= PARALLEL && rows >= 2 {
+        let (a, b) = s.split(rows / 2);
+        let (a, b) = rayon::join(|| update(rule, a), || update(rule, b));
+        return a.and(b);
+    }
+    let Slices { cols, w, data, grad, old, flags, row_mask, col_mask } = s;
+    let cols = cols.max(1);
+    let mut bounded = true;
+    for (r, (((w, data), grad), old)) in w
+        .chunks_exact_mut(cols)
+        .zip(data.chunks_exact(cols))
+        .zip(grad.chunks_exact_mut(cols))
+        .zip(old.chunks_exact_mut(cols))
+        .enumerate()
+    {
+        old.copy_from_slice(w);
+        if row_mask.is_some_and(|m| m[r] == 0.0) {
+            grad.fill(0.0);
+            bounded &= w.iter().fold(true, |ok, v| ok & (v.abs() <= rule.bound));
+            continue;
+        }
+        let Rule { lr, l2, l1, threshold, bound } = rule;
+        let step = |w: &mut f64, d: f64, g: &mut f64| {
+            let gi = applied_gradient(d, *w, l2, l1);
+            *g = gi;
+            let mut v = *w - lr * gi;
+            if threshold > 0.0 {
+                v = soft_threshold(v, threshold);
+            }
+            *w = v;
+            v.abs() <= bound
+        };
+        match col_mask {
+            None => {
+                for ((w, &d), g) in w.iter_mut().zip(data).zip(grad.iter_mut()) {
+                    bounded &= step(w, d, g);
+                }
+            }
+            Some(mask) => {
+                for (((w, &d), g), &keep) in w.iter_mut().zip(data).zip(grad.iter_mut()).zip(mask) {
+                    if keep == 0.0 {
+                        *g = 0.0;
+                        bounded &= w.abs() <= bound;
+                    } else {
+                        bounded &= step(w, d, g);
+                    }
+                }
+            }
+        }
+    }
+    let mut newly_changed = 0;
+    if let Some(flags) = flags {
+        for ((flag, &new), &was) in flags.iter_mut().zip(w.iter()).zip(old.iter()) {
+            if *flag && new != was {
+                *flag = false;
+                newly_changed += 1;
+            }
+        }
+    }
+    Pass { bounded, newly_changed }
+}
+
+/// One SGD step from the data gradient `data`: the applied gradient (data term + L2, + L1
+/// in subgradient mode, 0 on dropped units) goes into `grads`, p ← p − lr·grads, and in
+/// proximal mode the weights of retained units are then soft-thresholded by lr·l1.
+/// Records changed elements in `log` as step `step`, copies the old values into `prev`,
+/// and checks the new values against `bounds` — all in one pass over each tensor.
 #[allow(clippy::too_many_arguments)]
 pub fn apply(
     p: &mut Params,
-    grads: &Grads,
+    data: &Grads,
+    grads: &mut Grads,
     lr: f64,
     reg: &Reg,
     masks: &Masks,
@@ -169,45 +330,49 @@ pub fn apply(
     bounds: &[f64; 4],
 ) -> Applied {
     let mut out = Applied { bounded: true };
-    let (m, d) = (p.hidden(), p.inputs());
+    let (m, d, k) = (p.hidden(), p.inputs(), p.classes());
     let all_kept = masks.all_kept();
+    let input = masks.input.as_slice().expect("masks are contiguous");
+    let hidden = masks.hidden.as_slice().expect("masks are contiguous");
+    let l1_in_gradient = reg.l1_in_gradient();
     for t in Tensor::ALL {
         let ti = t as usize;
-        let old = prev.get_mut(t);
-        let w = p.get_mut(t);
-        old.copy_from_slice(w);
-        for (w, &g) in w.iter_mut().zip(grads.get(t)) {
-            *w -= lr * g;
-        }
-        let threshold = match (reg.l1_mode, t.layer()) {
-            (L1Mode::Proximal, Some(l)) if reg.l1[l] > 0.0 => lr * reg.l1[l],
-            _ => 0.0,
+        let (l2, l1, threshold) = match t.layer() {
+            Some(l) if l1_in_gradient => (reg.l2[l], reg.l1[l], 0.0),
+            Some(l) => (reg.l2[l], 0.0, if reg.l1[l] > 0.0 { lr * reg.l1[l] } else { 0.0 }),
+            None => (0.0, 0.0, 0.0),
         };
-        if threshold > 0.0 {
-            // Only the retained network is adjusted: dropped units are not thresholded.
-            let kept = |idx: usize| {
-                all_kept
-                    || match t {
-                        Tensor::W1 => masks.hidden_kept(idx / d) && masks.input_kept(idx % d),
-                        Tensor::W2 => masks.hidden_kept(idx % m),
-                        Tensor::B1 | Tensor::B2 => true,
-                    }
-            };
-            for (idx, w) in w.iter_mut().enumerate() {
-                if kept(idx) {
-                    *w = soft_threshold(*w, threshold);
-                }
-            }
-        }
-        let bound = bounds[ti];
-        out.bounded &= w.iter().fold(true, |ok, v| ok & (v.abs() <= bound));
-        if log.unchanged[ti] > 0 {
-            let newly = log.record(ti, old, w);
-            if newly > 0 {
-                log.unchanged[ti] -= newly;
-                log.first_change[ti].get_or_insert(step);
-            }
-        }
+        let rule = Rule { lr, l2, l1, threshold, bound: bounds[ti] };
+        // (columns, row mask, column mask): rows of W1 are hidden units, its columns
+        // inputs; W2's columns and b1's entries are hidden units.
+        let (cols, row_mask, col_mask) = match t {
+            Tensor::W1 => (d, Some(hidden), Some(input)),
+            Tensor::B1 => (m, None, Some(hidden)),
+            Tensor::W2 => (m, None, Some(hidden)),
+            Tensor::B2 => (k, None, None),
+        };
+        let by_element = log.unchanged[ti] > 0 && log.remaining[ti].is_none();
+        let (flags, unchanged) = (&mut log.unchanged_flags[ti], log.unchanged[ti]);
+        let pass = update(
+            rule,
+            Slices {
+                cols,
+                w: p.get_mut(t),
+                data: data.get(t),
+                grad: grads.get_mut(t),
+                old: prev.get_mut(t),
+                flags: by_element.then_some(flags.as_mut_slice()),
+                row_mask: if all_kept { None } else { row_mask },
+                col_mask: if all_kept { None } else { col_mask },
+            },
+        );
+        out.bounded &= pass.bounded;
+        let newly = if unchanged > 0 && !by_element {
+            log.record_remaining(ti, prev.get(t), p.get(t))
+        } else {
+            pass.newly_changed
+        };
+        log.note(ti, newly, step);
     }
     out
 }

@@ -186,12 +186,12 @@ impl Trainer {
         self.cursor = end;
     }
 
-    /// Forward and backward on the gathered batch; returns the batch cross-entropy.
+    /// Forward and backward on the gathered batch (the data term of the gradient);
+    /// returns the batch cross-entropy.
     fn compute(&mut self) -> f64 {
         model::forward_prepared(&self.params, &self.masks.hidden, &mut self.ws);
         let ce = self.ws.cross_entropy(&self.yb);
         model::backward(&self.params, &self.yb, &self.masks, &mut self.ws, &mut self.data_grads);
-        model::regularize(&self.params, &self.data_grads, &self.reg, &self.masks, &mut self.grads);
         ce
     }
 
@@ -204,10 +204,26 @@ impl Trainer {
         let ce = self.compute();
         self.step += 1;
         let lr = self.scenario.train.learning_rate;
+        // The weights this step started from were checked by the previous one (or at start).
+        let started_bounded = self.last_step.bounded;
+        self.last_step = sgd::apply(
+            &mut self.params,
+            &self.data_grads,
+            &mut self.grads,
+            lr,
+            &self.reg,
+            &self.masks,
+            &mut self.changes,
+            self.step,
+            &mut self.prev,
+            &self.bounds,
+        );
+        // Why each tensor still frozen did not move, read off this step's factors: the
+        // parameters it started from (now in `prev`) and its applied gradient.
         for t in Tensor::ALL {
             self.why[t as usize] = if self.changes.is_frozen(t) {
                 let factors = Factors {
-                    params: &self.params,
+                    params: &self.prev,
                     ws: &self.ws,
                     masks: &self.masks,
                     grads: &self.grads,
@@ -218,24 +234,6 @@ impl Trainer {
             } else {
                 None
             };
-        }
-        // The weights this step started from were checked by the previous one (or at start).
-        let started_bounded = self.last_step.bounded;
-        self.last_step = sgd::apply(
-            &mut self.params,
-            &self.grads,
-            lr,
-            &self.reg,
-            &self.masks,
-            &mut self.changes,
-            self.step,
-            &mut self.prev,
-            &self.bounds,
-        );
-        for t in Tensor::ALL {
-            if !self.changes.is_frozen(t) {
-                self.why[t as usize] = None;
-            }
         }
         if self.cursor == self.order.len() {
             self.cursor = 0;
@@ -345,6 +343,7 @@ impl Trainer {
     pub fn inspect(&self) -> Inspection {
         let mut probe = self.probe();
         probe.compute();
+        model::regularize(&probe.params, &probe.data_grads, &probe.reg, &probe.masks, &mut probe.grads);
         let loss = probe.ws.cross_entropy(&probe.yb) + model::penalty(&probe.params, &probe.reg);
         let masks = self.dropout.active().then(|| {
             let bits = |v: &ndarray::Array1<f64>| v.iter().map(|&s| u8::from(s != 0.0)).collect();
