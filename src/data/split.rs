@@ -4,7 +4,7 @@
 //! standardization is fitted on the training split only, so no information from the
 //! validation or test rows leaks into training.
 
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 
@@ -50,7 +50,7 @@ pub fn split(
         None => (0..n).collect(),
     };
     let part = |rows: &[usize]| Dataset {
-        x: data.x.select(Axis(0), rows),
+        x: gather(&data.x, rows),
         y: rows.iter().map(|&i| data.y[i]).collect(),
         classes: data.classes,
     };
@@ -67,6 +67,15 @@ pub fn split(
         (vec![0.0; data.features()], vec![1.0; data.features()])
     };
     Ok(Splits { train, val, test, mean, scale })
+}
+
+/// The given rows of `x`, in that order.
+fn gather(x: &Array2<f64>, rows: &[usize]) -> Array2<f64> {
+    let mut out = Vec::with_capacity(rows.len() * x.ncols());
+    for &i in rows {
+        out.extend(x.row(i).iter());
+    }
+    Array2::from_shape_vec((rows.len(), x.ncols()), out).expect("rows × columns values")
 }
 
 /// Rows of the validation and test splits, after checking the arguments.
@@ -112,33 +121,49 @@ fn shuffled(n: usize, seed: u64) -> Vec<usize> {
     order
 }
 
-/// Per-feature mean and scale of the training rows (see [`split`]).
+/// Per-feature mean and population standard deviation of the training rows (see
+/// [`split`]), in passes over whole rows (the data is row-major). A constant feature gets
+/// its value as the mean exactly (so it centres to exact zeros) and scale 1, as does one
+/// whose deviation is 0 or not finite.
 fn fit(x: &Array2<f64>) -> (Vec<f64>, Vec<f64>) {
-    x.columns().into_iter().map(|c| column_fit(c.iter().copied())).unzip()
-}
-
-/// Mean and population standard deviation of one column; a constant column gets its value
-/// as the mean exactly (so it centres to exact zeros) and scale 1.
-fn column_fit(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
-    let mut all = values.clone();
-    let Some(first) = all.next() else {
-        return (0.0, 1.0);
+    let d = x.ncols();
+    let Some(first) = x.rows().into_iter().next() else {
+        return (vec![0.0; d], vec![1.0; d]);
     };
-    if all.all(|v| v == first) {
-        return (first, 1.0);
+    let first = first.to_vec();
+    let mut constant = vec![true; d];
+    let mut sum = vec![0.0; d];
+    for row in x.rows() {
+        for (((c, s), &v), &f) in constant.iter_mut().zip(&mut sum).zip(row).zip(&first) {
+            *c &= v == f;
+            *s += v;
+        }
     }
-    let (count, sum) = values.clone().fold((0.0, 0.0), |(c, s), v| (c + 1.0, s + v));
-    let mean = sum / count;
-    let var = values.map(|v| (v - mean).powi(2)).sum::<f64>() / count;
-    let std = var.sqrt();
-    let scale = if std > 0.0 && std.is_finite() { std } else { 1.0 };
-    (mean, scale)
+    let count = x.nrows() as f64;
+    let mean: Vec<f64> = sum.iter().map(|s| s / count).collect();
+    let mut sq = vec![0.0; d];
+    for row in x.rows() {
+        for ((q, &v), &m) in sq.iter_mut().zip(row).zip(&mean) {
+            *q += (v - m).powi(2);
+        }
+    }
+    (0..d)
+        .map(|j| {
+            if constant[j] {
+                return (first[j], 1.0);
+            }
+            let std = (sq[j] / count).sqrt();
+            (mean[j], if std > 0.0 && std.is_finite() { std } else { 1.0 })
+        })
+        .unzip()
 }
 
-/// `x ← (x − mean) / scale`, feature by feature.
+/// `x ← (x − mean) / scale`, feature by feature, row by row.
 fn apply(x: &mut Array2<f64>, mean: &[f64], scale: &[f64]) {
-    for ((mut col, m), s) in x.columns_mut().into_iter().zip(mean).zip(scale) {
-        col.mapv_inplace(|v| (v - m) / s);
+    for mut row in x.rows_mut() {
+        for ((v, m), s) in row.iter_mut().zip(mean).zip(scale) {
+            *v = (*v - m) / s;
+        }
     }
 }
 
