@@ -6,7 +6,7 @@
 use ndarray::{Array1, Array2, ArrayView2, s};
 
 use super::params::{Grads, Params, Tensor};
-use super::products;
+use super::products::{self, Mat, MatMut};
 use crate::scenario::L1Mode;
 
 /// Regularization strengths per weight matrix (`[W1, W2]`).
@@ -90,8 +90,10 @@ pub struct Workspace {
     pub h: Array2<f64>,
     pub logits: Array2<f64>,
     pub y_hat: Array2<f64>,
-    /// logsumexp of each row of the logits
-    pub lse: Array1<f64>,
+    /// Largest logit of each row, and Σ exp(logit − max) (at least 1): logsumexp is
+    /// max + ln(sum), taken only when a loss is asked for (see [`Workspace::lse`]).
+    pub row_max: Array1<f64>,
+    pub row_sum: Array1<f64>,
     /// ŷ − Y
     pub err: Array2<f64>,
     /// g = ((ŷ−Y) W2) ⊙ mask_h ⊙ relu′(z1)
@@ -107,7 +109,8 @@ impl Workspace {
             h: Array2::zeros((capacity, m)),
             logits: Array2::zeros((capacity, k)),
             y_hat: Array2::zeros((capacity, k)),
-            lse: Array1::zeros(capacity),
+            row_max: Array1::zeros(capacity),
+            row_sum: Array1::zeros(capacity),
             err: Array2::zeros((capacity, k)),
             g: Array2::zeros((capacity, m)),
         }
@@ -117,11 +120,28 @@ impl Workspace {
         self.xt.nrows()
     }
 
+    /// logsumexp of row `i`'s logits.
+    pub fn lse(&self, i: usize) -> f64 {
+        self.row_max[i] + self.row_sum[i].ln()
+    }
+
     /// Mean cross-entropy of the rows in use against labels `y`.
     pub fn cross_entropy(&self, y: &[usize]) -> f64 {
         let n = self.n;
-        let total: f64 = (0..n).map(|i| self.lse[i] - self.logits[[i, y[i]]]).sum();
+        let total: f64 = (0..n).map(|i| self.lse(i) - self.logits[[i, y[i]]]).sum();
         total / n as f64
+    }
+
+    /// Whether [`Workspace::cross_entropy`] would be finite, mostly without its logarithms:
+    /// each row's term is (max − logit_y) + ln(sum) with ln(sum) in [0, ln k], so when the
+    /// gaps are finite and sum to less than 1e300 the mean is finite; otherwise it is
+    /// computed exactly.
+    pub fn cross_entropy_is_finite(&self, y: &[usize]) -> bool {
+        let k = self.logits.ncols();
+        let logits = self.logits.as_slice().expect("workspace arrays are contiguous");
+        let max = self.row_max.as_slice().expect("workspace arrays are contiguous");
+        let gaps: f64 = (0..self.n).map(|i| max[i] - logits[i * k + y[i]]).sum();
+        if gaps < 1e300 { true } else { self.cross_entropy(y).is_finite() }
     }
 
     /// Number of rows whose argmax (ties to the lowest class) is the label.
@@ -160,7 +180,7 @@ pub fn forward_prepared(p: &Params, mask_h: &Array1<f64>, ws: &mut Workspace) {
     let n = ws.n;
     let m = p.hidden();
     let k = p.classes();
-    products::a_bt(ws.xt.slice(s![..n, ..]), p.w1.view(), ws.z1.slice_mut(s![..n, ..]));
+    products::a_bt(Mat::top(&ws.xt, n), Mat::all(&p.w1), MatMut::top(&mut ws.z1, n));
     let b1 = p.b1.as_slice().expect("b1 is contiguous");
     let mask = mask_h.as_slice().expect("masks are contiguous");
     let all_kept = mask.iter().all(|&v| v == 1.0);
@@ -174,24 +194,28 @@ pub fn forward_prepared(p: &Params, mask_h: &Array1<f64>, ws: &mut Workspace) {
             hr[j] = if all_kept { relu } else { relu * mask[j] };
         }
     }
-    products::a_bt(ws.h.slice(s![..n, ..]), p.w2.view(), ws.logits.slice_mut(s![..n, ..]));
+    products::a_bt(Mat::top(&ws.h, n), Mat::all(&p.w2), MatMut::top(&mut ws.logits, n));
     let b2 = p.b2.as_slice().expect("b2 is contiguous");
     let logits = &mut slice_rows_mut(&mut ws.logits, n)[..n * k];
     let y_hat = &mut slice_rows_mut(&mut ws.y_hat, n)[..n * k];
-    let lse = ws.lse.as_slice_mut().expect("lse is contiguous");
-    for ((lr, yr), lse) in logits.chunks_exact_mut(k.max(1)).zip(y_hat.chunks_exact_mut(k.max(1))).zip(lse) {
+    let row_max = ws.row_max.as_slice_mut().expect("workspace arrays are contiguous");
+    let row_sum = ws.row_sum.as_slice_mut().expect("workspace arrays are contiguous");
+    for (((lr, yr), row_max), row_sum) in
+        logits.chunks_exact_mut(k.max(1)).zip(y_hat.chunks_exact_mut(k.max(1))).zip(row_max).zip(row_sum)
+    {
         let mut max = f64::NEG_INFINITY;
         for (l, b) in lr.iter_mut().zip(b2) {
             *l += b;
             max = max.max(*l);
         }
-        // exp(l − max) / Σ keeps ŷ accurate for large logits; lse is for the loss.
+        // exp(l − max) / Σ keeps ŷ accurate for large logits; max and Σ give the loss.
         let mut sum = 0.0;
         for (y, l) in yr.iter_mut().zip(lr.iter()) {
             *y = (l - max).exp();
             sum += *y;
         }
-        *lse = max + sum.ln();
+        *row_max = max;
+        *row_sum = sum;
         let inv = 1.0 / sum;
         for y in yr.iter_mut() {
             *y *= inv;
@@ -225,10 +249,10 @@ pub fn backward(p: &Params, y: &[usize], masks: &Masks, ws: &mut Workspace, out:
             row[c] -= 1.0;
         }
     }
-    products::at_b(inv_n, ws.err.slice(s![..n, ..]), ws.h.slice(s![..n, ..]), out.w2.view_mut());
+    products::at_b(inv_n, Mat::top(&ws.err, n), Mat::top(&ws.h, n), MatMut::all(&mut out.w2));
     mean_rows(slice_rows(&ws.err, n), k, out.b2.as_slice_mut().expect("b2 is contiguous"));
 
-    products::a_b(ws.err.slice(s![..n, ..]), p.w2.view(), ws.g.slice_mut(s![..n, ..]));
+    products::a_b(Mat::top(&ws.err, n), Mat::all(&p.w2), MatMut::top(&mut ws.g, n));
     let mask = masks.hidden.as_slice().expect("masks are contiguous");
     let all_kept = mask.iter().all(|&v| v == 1.0);
     let z1 = slice_rows(&ws.z1, n);
@@ -244,7 +268,7 @@ pub fn backward(p: &Params, y: &[usize], masks: &Masks, ws: &mut Workspace, out:
             };
         }
     }
-    products::at_b(inv_n, ws.g.slice(s![..n, ..]), ws.xt.slice(s![..n, ..]), out.w1.view_mut());
+    products::at_b(inv_n, Mat::top(&ws.g, n), Mat::top(&ws.xt, n), MatMut::all(&mut out.w1));
     mean_rows(slice_rows(&ws.g, n), m, out.b1.as_slice_mut().expect("b1 is contiguous"));
 }
 

@@ -1,10 +1,10 @@
-//! The three matrix products of a training step. Small ones (the tiny and lecture-sized
-//! networks) run as plain loops, where ndarray's general product would spend more time
-//! dispatching and packing than multiplying; medium ones (digits) go to ndarray's
+//! The three matrix products of a training step, on row-major matrices held in slices
+//! (the workspace's and the parameters' buffers). Small ones (the tiny and lecture-sized
+//! networks) run in one register-blocked loop nest here, where a library would spend more
+//! time dispatching and packing than multiplying; medium ones (digits) go to ndarray's
 //! `general_mat_mul` on one thread; large ones (the wide network) to the `gemm` crate on
 //! all of rayon's threads, which packs less and splits the work better for these shapes
 //! (`cargo bench --bench products`).
-//! All arrays are row-major and contiguous (the workspace and parameters are).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -24,14 +24,208 @@ fn library(f: impl FnOnce()) {
     f();
 }
 
-/// Below this many multiply-adds a product runs as plain loops.
+/// Up to this many multiply-adds a product runs in [`small`].
 const SMALL: usize = 8192;
-/// Stack scratch (elements) for the transposed operand of the few-inputs loops.
-const STACK: usize = 256;
+/// Stack scratch (elements, 32 KiB) for the transposed operand of a small a · bᵀ.
+const STACK: usize = 4096;
 /// From this many multiply-adds on, a product runs on all threads through `gemm`. Each
 /// output element is still one thread's sum in a fixed order: results do not depend on
 /// the number of threads (a test runs the wide workload on 1, 2 and 3).
 const SPLIT: usize = 1 << 20;
+
+/// A row-major matrix in a slice.
+#[derive(Clone, Copy, Debug)]
+pub struct Mat<'a> {
+    pub data: &'a [f64],
+    pub rows: usize,
+    pub cols: usize,
+}
+
+/// A row-major matrix in a mutable slice.
+#[derive(Debug)]
+pub struct MatMut<'a> {
+    pub data: &'a mut [f64],
+    pub rows: usize,
+    pub cols: usize,
+}
+
+impl<'a> Mat<'a> {
+    /// The first `rows` rows of a contiguous array.
+    pub fn top(a: &'a ndarray::Array2<f64>, rows: usize) -> Self {
+        let cols = a.ncols();
+        let data = a.as_slice().expect("workspace and parameter arrays are contiguous");
+        Mat { data: &data[..rows * cols], rows, cols }
+    }
+    pub fn all(a: &'a ndarray::Array2<f64>) -> Self {
+        Mat::top(a, a.nrows())
+    }
+    fn view(self) -> ArrayView2<'a, f64> {
+        ArrayView2::from_shape((self.rows, self.cols), self.data).expect("rows × cols elements")
+    }
+}
+
+impl<'a> MatMut<'a> {
+    /// The first `rows` rows of a contiguous array.
+    pub fn top(a: &'a mut ndarray::Array2<f64>, rows: usize) -> Self {
+        let cols = a.ncols();
+        let data = a.as_slice_mut().expect("workspace and parameter arrays are contiguous");
+        MatMut { data: &mut data[..rows * cols], rows, cols }
+    }
+    pub fn all(a: &'a mut ndarray::Array2<f64>) -> Self {
+        let rows = a.nrows();
+        MatMut::top(a, rows)
+    }
+    fn view(self) -> ArrayViewMut2<'a, f64> {
+        ArrayViewMut2::from_shape((self.rows, self.cols), self.data).expect("rows × cols elements")
+    }
+}
+
+/// c = a · bᵀ, with a n×k and b m×k: c is n×m.
+pub fn a_bt(a: Mat, b: Mat, c: MatMut) {
+    let (n, k, m) = (a.rows, a.cols, b.rows);
+    assert!(b.cols == k && c.rows == n && c.cols == m, "a · bᵀ shapes");
+    if n * m * k <= SMALL && m * k <= STACK / 16 {
+        transposed::<{ STACK / 16 }>(a, b, c);
+    } else if n * m * k <= SMALL && m * k <= STACK {
+        transposed::<STACK>(a, b, c);
+    } else if n * m * k >= SPLIT {
+        library(|| parallel(1.0, a.view(), b.view().t(), c.view()));
+    } else {
+        library(|| general_mat_mul(1.0, &a.view(), &b.view().t(), 0.0, &mut c.view()));
+    }
+}
+
+/// A small a · bᵀ: bᵀ is copied into stack scratch of S elements (zeroing it is part of
+/// the cost, so the tiny networks use a smaller one), then multiplied as a · (bᵀ).
+fn transposed<const S: usize>(a: Mat, b: Mat, c: MatMut) {
+    let (n, k, m) = (a.rows, a.cols, b.rows);
+    let mut bt = [0.0; S];
+    for (j, row) in b.data.chunks_exact(k.max(1)).enumerate() {
+        for (l, &v) in row.iter().enumerate() {
+            bt[l * m + j] = v;
+        }
+    }
+    small(Shape { n, m, k }, 1.0, a.data, (k, 1), &bt[..k * m], c.data);
+}
+
+/// c = alpha · aᵀ · b, with a n×m and b n×k: c is m×k.
+pub fn at_b(alpha: f64, a: Mat, b: Mat, c: MatMut) {
+    let (n, m, k) = (a.rows, a.cols, b.cols);
+    assert!(b.rows == n && c.rows == m && c.cols == k, "aᵀ · b shapes");
+    if n * m * k <= SMALL {
+        // c[j][l] = Σ_i a[i][j] · b[i][l]: a is read down its columns.
+        small(Shape { n: m, m: k, k: n }, alpha, a.data, (1, m), b.data, c.data);
+    } else if n * m * k >= SPLIT {
+        library(|| parallel(alpha, a.view().t(), b.view(), c.view()));
+    } else {
+        library(|| general_mat_mul(alpha, &a.view().t(), &b.view(), 0.0, &mut c.view()));
+    }
+}
+
+/// c = a · b, with a n×k and b k×m: c is n×m.
+pub fn a_b(a: Mat, b: Mat, c: MatMut) {
+    let (n, k, m) = (a.rows, a.cols, b.cols);
+    assert!(b.rows == k && c.rows == n && c.cols == m, "a · b shapes");
+    if n * m * k <= SMALL {
+        small(Shape { n, m, k }, 1.0, a.data, (k, 1), b.data, c.data);
+    } else {
+        library(|| general_mat_mul(1.0, &a.view(), &b.view(), 0.0, &mut c.view()));
+    }
+}
+
+/// Output n×m, inner dimension k.
+#[derive(Clone, Copy)]
+struct Shape {
+    n: usize,
+    m: usize,
+    k: usize,
+}
+
+/// a·b + c, fused into one rounding where the processor has FMA (a library call would be
+/// far slower than two roundings where it has not).
+#[inline(always)]
+fn fma(a: f64, b: f64, c: f64) -> f64 {
+    if cfg!(target_feature = "fma") { a.mul_add(b, c) } else { a * b + c }
+}
+
+/// c (n×m, row-major) = alpha · A · B, where A(i, l) = a[i·rs + l·cs] and B (k×m) is
+/// row-major in `b`. Blocks of 4 rows × up to 32 columns keep their sums in registers
+/// over the whole of k; each sum runs over l in order, whatever the block.
+fn small(s: Shape, alpha: f64, a: &[f64], (rs, cs): (usize, usize), b: &[f64], c: &mut [f64]) {
+    let mut i = 0;
+    while i + 4 <= s.n {
+        columns::<4>(s, i, alpha, a, (rs, cs), b, c);
+        i += 4;
+    }
+    while i < s.n {
+        columns::<1>(s, i, alpha, a, (rs, cs), b, c);
+        i += 1;
+    }
+}
+
+#[inline(always)]
+fn columns<const R: usize>(
+    s: Shape,
+    i: usize,
+    alpha: f64,
+    a: &[f64],
+    stride: (usize, usize),
+    b: &[f64],
+    c: &mut [f64],
+) {
+    let mut j = 0;
+    while j + 32 <= s.m {
+        block::<R, 32>(s, i, j, alpha, a, stride, b, c);
+        j += 32;
+    }
+    if j + 16 <= s.m {
+        block::<R, 16>(s, i, j, alpha, a, stride, b, c);
+        j += 16;
+    }
+    if j + 8 <= s.m {
+        block::<R, 8>(s, i, j, alpha, a, stride, b, c);
+        j += 8;
+    }
+    if j + 4 <= s.m {
+        block::<R, 4>(s, i, j, alpha, a, stride, b, c);
+        j += 4;
+    }
+    while j < s.m {
+        block::<R, 1>(s, i, j, alpha, a, stride, b, c);
+        j += 1;
+    }
+}
+
+/// Rows i..i+R, columns j..j+W of the output.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn block<const R: usize, const W: usize>(
+    s: Shape,
+    i: usize,
+    j: usize,
+    alpha: f64,
+    a: &[f64],
+    (rs, cs): (usize, usize),
+    b: &[f64],
+    c: &mut [f64],
+) {
+    let mut acc = [[0.0; W]; R];
+    for l in 0..s.k {
+        let brow: &[f64; W] = b[l * s.m + j..][..W].try_into().expect("a slice of W elements");
+        for (r, acc) in acc.iter_mut().enumerate() {
+            let av = a[(i + r) * rs + l * cs];
+            for (acc, &bv) in acc.iter_mut().zip(brow) {
+                *acc = fma(av, bv, *acc);
+            }
+        }
+    }
+    for (r, acc) in acc.iter().enumerate() {
+        let out = &mut c[(i + r) * s.m + j..][..W];
+        for (o, &v) in out.iter_mut().zip(acc) {
+            *o = if alpha == 1.0 { v } else { alpha * v };
+        }
+    }
+}
 
 /// c = alpha · a · b for large products, on all of rayon's threads, through the `gemm`
 /// crate (faer's kernels).
@@ -77,116 +271,6 @@ fn parallel(alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayView
     }
 }
 
-/// c = a · bᵀ, with a n×k and b m×k (rows of both contiguous along k).
-pub fn a_bt(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
-    let (n, k) = a.dim();
-    let m = b.nrows();
-    if n * m * k <= SMALL
-        && let (Some(a), Some(b)) = (a.as_slice(), b.as_slice())
-        && let Some(c) = c.as_slice_mut()
-    {
-        if (1..=4).contains(&k) && m * k <= STACK {
-            // Few inputs (2-D data): bᵀ copied to the stack once, then each output row is
-            // a sum of k contiguous rows of bᵀ.
-            let mut bt = [0.0; STACK];
-            for (j, bj) in b.chunks_exact(k).enumerate() {
-                for (l, &v) in bj.iter().enumerate() {
-                    bt[l * m + j] = v;
-                }
-            }
-            for (ar, cr) in a.chunks_exact(k).zip(c.chunks_exact_mut(m.max(1))) {
-                cr.fill(0.0);
-                for (&x, btl) in ar.iter().zip(bt.chunks_exact(m.max(1))) {
-                    for (cj, &v) in cr.iter_mut().zip(btl) {
-                        *cj += x * v;
-                    }
-                }
-            }
-            return;
-        }
-        for (ar, cr) in a.chunks_exact(k.max(1)).zip(c.chunks_exact_mut(m.max(1))) {
-            for (bj, cj) in b.chunks_exact(k.max(1)).zip(cr.iter_mut()) {
-                *cj = ar.iter().zip(bj).map(|(x, y)| x * y).sum();
-            }
-        }
-        return;
-    }
-    if n * m * k >= SPLIT {
-        library(|| parallel(1.0, a, b.t(), c));
-        return;
-    }
-    library(|| general_mat_mul(1.0, &a, &b.t(), 0.0, &mut c));
-}
-
-/// c = alpha · aᵀ · b, with a n×m and b n×k: c is m×k.
-pub fn at_b(alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
-    let (n, m) = a.dim();
-    let k = b.ncols();
-    if n * m * k <= SMALL
-        && let (Some(a), Some(b)) = (a.as_slice(), b.as_slice())
-        && let Some(c) = c.as_slice_mut()
-    {
-        c.fill(0.0);
-        if (1..=4).contains(&k) && m * k <= STACK {
-            // Few columns in b (2-D inputs): accumulate cᵀ (k×m) on the stack with
-            // contiguous rows, then transpose it into c.
-            let mut ct = [0.0; STACK];
-            for (ar, br) in a.chunks_exact(m.max(1)).zip(b.chunks_exact(k)) {
-                for (&bl, ctl) in br.iter().zip(ct.chunks_exact_mut(m.max(1))) {
-                    for (cv, &av) in ctl.iter_mut().zip(ar) {
-                        *cv += bl * av;
-                    }
-                }
-            }
-            for (j, cr) in c.chunks_exact_mut(k).enumerate() {
-                for (l, cv) in cr.iter_mut().enumerate() {
-                    *cv = ct[l * m + j];
-                }
-            }
-        } else {
-            for (ar, br) in a.chunks_exact(m.max(1)).zip(b.chunks_exact(k.max(1))) {
-                for (&aij, cr) in ar.iter().zip(c.chunks_exact_mut(k.max(1))) {
-                    if aij != 0.0 {
-                        for (cv, &bv) in cr.iter_mut().zip(br) {
-                            *cv += aij * bv;
-                        }
-                    }
-                }
-            }
-        }
-        for v in c.iter_mut() {
-            *v *= alpha;
-        }
-        return;
-    }
-    if n * m * k >= SPLIT {
-        library(|| parallel(alpha, a.t(), b, c));
-        return;
-    }
-    library(|| general_mat_mul(alpha, &a.t(), &b, 0.0, &mut c));
-}
-
-/// c = a · b, with a n×k and b k×m.
-pub fn a_b(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
-    let (n, k) = a.dim();
-    let m = b.ncols();
-    if n * m * k <= SMALL
-        && let (Some(a), Some(b)) = (a.as_slice(), b.as_slice())
-        && let Some(c) = c.as_slice_mut()
-    {
-        for (ar, cr) in a.chunks_exact(k.max(1)).zip(c.chunks_exact_mut(m.max(1))) {
-            cr.fill(0.0);
-            for (&ail, br) in ar.iter().zip(b.chunks_exact(m.max(1))) {
-                for (cv, &bv) in cr.iter_mut().zip(br) {
-                    *cv += ail * bv;
-                }
-            }
-        }
-        return;
-    }
-    library(|| general_mat_mul(1.0, &a, &b, 0.0, &mut c));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,37 +280,50 @@ mod tests {
         Array2::from_shape_fn((r, c), |(i, j)| ((i * 7 + j * 3) as f64 * seed).sin())
     }
 
-    /// The loop path and ndarray's product agree (to rounding) on small shapes.
+    fn close(a: &Array2<f64>, b: &Array2<f64>) -> bool {
+        a.dim() == b.dim() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-9)
+    }
+
+    /// Every path (the register-blocked loops with each block width and leftover rows,
+    /// both stack sizes, the single-threaded library and the parallel one) agrees with
+    /// ndarray's product.
     #[test]
-    fn small_products_match_ndarray() {
-        for (n, k, mm) in [(1, 1, 1), (16, 2, 16), (16, 16, 3), (5, 7, 3), (3, 0, 2)] {
+    fn products_match_ndarray_on_every_path() {
+        let shapes = [
+            (1, 1, 1),
+            (16, 2, 16),
+            (16, 16, 3),
+            (5, 7, 3),
+            (3, 0, 2),
+            (7, 5, 61),     // widths 32, 16, 8, 4 and 1, three leftover rows
+            (9, 40, 20),    // bᵀ in the large stack scratch
+            (32, 64, 32),   // digits: the library on one thread
+            (64, 300, 100), // the parallel library
+        ];
+        for (n, k, mm) in shapes {
             let (a, b) = (m(n, k, 0.3), m(mm, k, 0.7));
             let mut c = Array2::zeros((n, mm));
-            a_bt(a.view(), b.view(), c.view_mut());
-            assert!((&c - &a.dot(&b.t())).iter().all(|d| d.abs() < 1e-12));
+            a_bt(Mat::all(&a), Mat::all(&b), MatMut::all(&mut c));
+            assert!(close(&c, &a.dot(&b.t())), "a·bᵀ {n}×{k}×{mm}");
             let (a, b) = (m(n, mm, 0.2), m(n, k, 0.9));
             let mut c = Array2::zeros((mm, k));
-            at_b(0.5, a.view(), b.view(), c.view_mut());
-            assert!((&c - &(a.t().dot(&b) * 0.5)).iter().all(|d| d.abs() < 1e-12));
+            at_b(0.5, Mat::all(&a), Mat::all(&b), MatMut::all(&mut c));
+            assert!(close(&c, &(a.t().dot(&b) * 0.5)), "aᵀ·b {n}×{mm}×{k}");
             let (a, b) = (m(n, k, 0.4), m(k, mm, 0.6));
             let mut c = Array2::zeros((n, mm));
-            a_b(a.view(), b.view(), c.view_mut());
-            assert!((&c - &a.dot(&b)).iter().all(|d| d.abs() < 1e-12));
+            a_b(Mat::all(&a), Mat::all(&b), MatMut::all(&mut c));
+            assert!(close(&c, &a.dot(&b)), "a·b {n}×{k}×{mm}");
         }
     }
 
-    /// The parallel path (the wide network's shapes) agrees with ndarray's product.
+    /// Only the first rows of a workspace buffer take part.
     #[test]
-    fn large_products_match_ndarray() {
-        let (n, d, h) = (64, 300, 100);
-        assert!(n * d * h >= SPLIT);
-        let (x, w) = (m(n, d, 0.3), m(h, d, 0.7));
-        let mut z = Array2::zeros((n, h));
-        a_bt(x.view(), w.view(), z.view_mut());
-        assert!((&z - &x.dot(&w.t())).iter().all(|v| v.abs() < 1e-9));
-        let g = m(n, h, 0.9);
-        let mut dw = Array2::zeros((h, d));
-        at_b(0.25, g.view(), x.view(), dw.view_mut());
-        assert!((&dw - &(g.t().dot(&x) * 0.25)).iter().all(|v| v.abs() < 1e-9));
+    fn top_rows_only() {
+        let a = m(10, 4, 0.3);
+        let b = m(6, 4, 0.5);
+        let mut c = Array2::from_elem((10, 6), 7.0);
+        a_bt(Mat::top(&a, 3), Mat::all(&b), MatMut::top(&mut c, 3));
+        assert!(close(&c.slice(ndarray::s![..3, ..]).to_owned(), &a.slice(ndarray::s![..3, ..]).dot(&b.t())));
+        assert!(c.slice(ndarray::s![3.., ..]).iter().all(|&v| v == 7.0));
     }
 }

@@ -138,7 +138,7 @@ pub fn averaged<const N: usize>(
             for (r, &c) in labels.iter().enumerate() {
                 let mut row = sum.row_mut(r);
                 row += &ws.y_hat.row(r);
-                let a = ws.logits[[r, c]] - ws.lse[r];
+                let a = ws.logits[[r, c]] - ws.lse(r);
                 if a > top[r] {
                     expsum[r] = expsum[r] * (top[r] - a).exp() + 1.0;
                     top[r] = a;

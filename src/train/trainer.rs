@@ -187,12 +187,12 @@ impl Trainer {
     }
 
     /// Forward and backward on the gathered batch (the data term of the gradient);
-    /// returns the batch cross-entropy.
-    fn compute(&mut self) -> f64 {
+    /// returns whether the batch cross-entropy is finite.
+    fn compute(&mut self) -> bool {
         model::forward_prepared(&self.params, &self.masks.hidden, &mut self.ws);
-        let ce = self.ws.cross_entropy(&self.yb);
+        let ce_finite = self.ws.cross_entropy_is_finite(&self.yb);
         model::backward(&self.params, &self.yb, &self.masks, &mut self.ws, &mut self.data_grads);
-        ce
+        ce_finite
     }
 
     /// One SGD update. Does nothing once the run has diverged.
@@ -201,7 +201,7 @@ impl Trainer {
             return;
         }
         self.next_batch();
-        let ce = self.compute();
+        let ce_finite = self.compute();
         self.step += 1;
         let lr = self.scenario.train.learning_rate;
         // The weights this step started from were checked by the previous one (or at start).
@@ -242,8 +242,9 @@ impl Trainer {
         // The batch loss (cross-entropy + penalty of the weights the step started from, now
         // in `prev`) and the updated parameters must all be finite. Within the bounds both
         // are guaranteed; past them they are checked exactly.
-        let loss_finite =
-            ce.is_finite() && (started_bounded || (ce + model::penalty(&self.prev, &self.reg)).is_finite());
+        let loss_finite = ce_finite
+            && (started_bounded
+                || (self.ws.cross_entropy(&self.yb) + model::penalty(&self.prev, &self.reg)).is_finite());
         let params_finite = self.last_step.bounded || self.params.all_finite();
         if !loss_finite || !params_finite {
             self.diverged = Some(self.step);
