@@ -2,6 +2,7 @@
 //! and the finite-difference gradient check. Depends on ndarray and rand only.
 
 pub mod dropout;
+pub mod exp;
 pub mod gradcheck;
 pub mod init;
 pub mod model;

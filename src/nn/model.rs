@@ -200,21 +200,24 @@ pub fn forward_prepared(p: &Params, mask_h: &Array1<f64>, ws: &mut Workspace) {
     let y_hat = &mut slice_rows_mut(&mut ws.y_hat, n)[..n * k];
     let row_max = ws.row_max.as_slice_mut().expect("workspace arrays are contiguous");
     let row_sum = ws.row_sum.as_slice_mut().expect("workspace arrays are contiguous");
-    for (((lr, yr), row_max), row_sum) in
-        logits.chunks_exact_mut(k.max(1)).zip(y_hat.chunks_exact_mut(k.max(1))).zip(row_max).zip(row_sum)
+    // exp(l − max) / Σ keeps ŷ accurate for large logits; max and Σ give the loss.
+    for ((lr, yr), row_max) in
+        logits.chunks_exact_mut(k.max(1)).zip(y_hat.chunks_exact_mut(k.max(1))).zip(&mut *row_max)
     {
         let mut max = f64::NEG_INFINITY;
         for (l, b) in lr.iter_mut().zip(b2) {
             *l += b;
             max = max.max(*l);
         }
-        // exp(l − max) / Σ keeps ŷ accurate for large logits; max and Σ give the loss.
-        let mut sum = 0.0;
         for (y, l) in yr.iter_mut().zip(lr.iter()) {
-            *y = (l - max).exp();
-            sum += *y;
+            *y = l - max;
         }
         *row_max = max;
+    }
+    // All n·k exponentials in one vectorized pass.
+    super::exp::exp_in_place(y_hat);
+    for (yr, row_sum) in y_hat.chunks_exact_mut(k.max(1)).zip(row_sum) {
+        let sum: f64 = yr.iter().sum();
         *row_sum = sum;
         let inv = 1.0 / sum;
         for y in yr.iter_mut() {
