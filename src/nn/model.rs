@@ -96,6 +96,8 @@ pub struct Workspace {
     pub row_sum: Array1<f64>,
     /// ŷ − Y
     pub err: Array2<f64>,
+    /// Buffers the small products reuse.
+    pub scratch: products::Scratch,
     /// g = ((ŷ−Y) W2) ⊙ mask_h ⊙ relu′(z1)
     pub g: Array2<f64>,
 }
@@ -112,6 +114,7 @@ impl Workspace {
             row_max: Array1::zeros(capacity),
             row_sum: Array1::zeros(capacity),
             err: Array2::zeros((capacity, k)),
+            scratch: products::Scratch::default(),
             g: Array2::zeros((capacity, m)),
         }
     }
@@ -180,7 +183,7 @@ pub fn forward_prepared(p: &Params, mask_h: &Array1<f64>, ws: &mut Workspace) {
     let n = ws.n;
     let m = p.hidden();
     let k = p.classes();
-    products::a_bt(Mat::top(&ws.xt, n), Mat::all(&p.w1), MatMut::top(&mut ws.z1, n));
+    products::a_bt(Mat::top(&ws.xt, n), Mat::all(&p.w1), MatMut::top(&mut ws.z1, n), &mut ws.scratch);
     let b1 = p.b1.as_slice().expect("b1 is contiguous");
     let mask = mask_h.as_slice().expect("masks are contiguous");
     let all_kept = mask.iter().all(|&v| v == 1.0);
@@ -194,7 +197,7 @@ pub fn forward_prepared(p: &Params, mask_h: &Array1<f64>, ws: &mut Workspace) {
             hr[j] = if all_kept { relu } else { relu * mask[j] };
         }
     }
-    products::a_bt(Mat::top(&ws.h, n), Mat::all(&p.w2), MatMut::top(&mut ws.logits, n));
+    products::a_bt(Mat::top(&ws.h, n), Mat::all(&p.w2), MatMut::top(&mut ws.logits, n), &mut ws.scratch);
     let b2 = p.b2.as_slice().expect("b2 is contiguous");
     let logits = &mut slice_rows_mut(&mut ws.logits, n)[..n * k];
     let y_hat = &mut slice_rows_mut(&mut ws.y_hat, n)[..n * k];
@@ -252,7 +255,13 @@ pub fn backward(p: &Params, y: &[usize], masks: &Masks, ws: &mut Workspace, out:
             row[c] -= 1.0;
         }
     }
-    products::at_b(inv_n, Mat::top(&ws.err, n), Mat::top(&ws.h, n), MatMut::all(&mut out.w2));
+    products::at_b(
+        inv_n,
+        Mat::top(&ws.err, n),
+        Mat::top(&ws.h, n),
+        MatMut::all(&mut out.w2),
+        &mut ws.scratch,
+    );
     mean_rows(slice_rows(&ws.err, n), k, out.b2.as_slice_mut().expect("b2 is contiguous"));
 
     products::a_b(Mat::top(&ws.err, n), Mat::all(&p.w2), MatMut::top(&mut ws.g, n));
@@ -271,7 +280,7 @@ pub fn backward(p: &Params, y: &[usize], masks: &Masks, ws: &mut Workspace, out:
             };
         }
     }
-    products::at_b(inv_n, Mat::top(&ws.g, n), Mat::top(&ws.xt, n), MatMut::all(&mut out.w1));
+    products::at_b(inv_n, Mat::top(&ws.g, n), Mat::top(&ws.xt, n), MatMut::all(&mut out.w1), &mut ws.scratch);
     mean_rows(slice_rows(&ws.g, n), m, out.b1.as_slice_mut().expect("b1 is contiguous"));
 }
 

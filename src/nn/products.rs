@@ -26,7 +26,7 @@ fn library(f: impl FnOnce()) {
 
 /// Up to this many multiply-adds a product runs in [`small`].
 const SMALL: usize = 8192;
-/// Stack scratch (elements, 32 KiB) for the transposed operand of a small a · bᵀ.
+/// Scratch (elements, 32 KiB) for the transposed operand of a small product.
 const STACK: usize = 4096;
 /// From this many multiply-adds on, a product runs on all threads through `gemm`. Each
 /// output element is still one thread's sum in a fixed order: results do not depend on
@@ -80,14 +80,63 @@ impl<'a> MatMut<'a> {
     }
 }
 
+/// Reusable buffers for the transposed operands and outputs of small products, made
+/// once with a workspace (so a product allocates nothing and zeroes nothing).
+#[derive(Clone, Debug)]
+pub struct Scratch {
+    operand: Vec<f64>,
+    output: Vec<f64>,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch { operand: vec![0.0; STACK], output: vec![0.0; NARROW] }
+    }
+}
+
+/// Narrow outputs (see [`a_bt`]) up to this many elements are computed transposed.
+const NARROW: usize = 512;
+
+/// Whether an n×m output of a small product is better computed as its transpose: fewer
+/// than 4 columns (3 classes' logits, W1's gradient for 2 inputs) would leave the vector
+/// registers nearly empty and each sum one long chain of dependent multiply-adds.
+fn narrow(n: usize, m: usize, k: usize) -> bool {
+    m < 4 && n >= 8 && n * m <= NARROW && n * k <= STACK
+}
+
+/// c (n×m) = tᵀ for t m×n (the write-back of a transposed output).
+fn transpose_into(t: &[f64], n: usize, m: usize, c: &mut [f64]) {
+    for (j, row) in t.chunks_exact(n.max(1)).enumerate().take(m) {
+        for (i, &v) in row.iter().enumerate() {
+            c[i * m + j] = v;
+        }
+    }
+}
+
 /// c = a · bᵀ, with a n×k and b m×k: c is n×m.
-pub fn a_bt(a: Mat, b: Mat, c: MatMut) {
+pub fn a_bt(a: Mat, b: Mat, c: MatMut, scratch: &mut Scratch) {
     let (n, k, m) = (a.rows, a.cols, b.rows);
     assert!(b.cols == k && c.rows == n && c.cols == m, "a · bᵀ shapes");
-    if n * m * k <= SMALL && m * k <= STACK / 16 {
-        transposed::<{ STACK / 16 }>(a, b, c);
+    if n * m * k <= SMALL && narrow(n, m, k) {
+        // cᵀ = b · aᵀ, with aᵀ (k×n) copied out.
+        let at = &mut scratch.operand[..k * n];
+        for (i, row) in a.data.chunks_exact(k.max(1)).enumerate() {
+            for (l, &v) in row.iter().enumerate() {
+                at[l * n + i] = v;
+            }
+        }
+        let ct = &mut scratch.output[..m * n];
+        blocked(Shape { n: m, m: n, k }, 1.0, b.data, (k, 1), at, ct);
+        transpose_into(ct, n, m, c.data);
     } else if n * m * k <= SMALL && m * k <= STACK {
-        transposed::<STACK>(a, b, c);
+        // a · (bᵀ), with bᵀ (k×m) copied out.
+        let bt = &mut scratch.operand[..k * m];
+        for (j, row) in b.data.chunks_exact(k.max(1)).enumerate() {
+            for (l, &v) in row.iter().enumerate() {
+                bt[l * m + j] = v;
+            }
+        }
+        blocked(Shape { n, m, k }, 1.0, a.data, (k, 1), bt, c.data);
     } else if n * m * k >= SPLIT {
         library(|| parallel(1.0, a.view(), b.view().t(), c.view()));
     } else {
@@ -95,26 +144,18 @@ pub fn a_bt(a: Mat, b: Mat, c: MatMut) {
     }
 }
 
-/// A small a · bᵀ: bᵀ is copied into stack scratch of S elements (zeroing it is part of
-/// the cost, so the tiny networks use a smaller one), then multiplied as a · (bᵀ).
-fn transposed<const S: usize>(a: Mat, b: Mat, c: MatMut) {
-    let (n, k, m) = (a.rows, a.cols, b.rows);
-    let mut bt = [0.0; S];
-    for (j, row) in b.data.chunks_exact(k.max(1)).enumerate() {
-        for (l, &v) in row.iter().enumerate() {
-            bt[l * m + j] = v;
-        }
-    }
-    small(Shape { n, m, k }, 1.0, a.data, (k, 1), &bt[..k * m], c.data);
-}
-
 /// c = alpha · aᵀ · b, with a n×m and b n×k: c is m×k.
-pub fn at_b(alpha: f64, a: Mat, b: Mat, c: MatMut) {
+pub fn at_b(alpha: f64, a: Mat, b: Mat, c: MatMut, scratch: &mut Scratch) {
     let (n, m, k) = (a.rows, a.cols, b.cols);
     assert!(b.rows == n && c.rows == m && c.cols == k, "aᵀ · b shapes");
-    if n * m * k <= SMALL {
-        // c[j][l] = Σ_i a[i][j] · b[i][l]: a is read down its columns.
-        small(Shape { n: m, m: k, k: n }, alpha, a.data, (1, m), b.data, c.data);
+    if n * m * k <= SMALL && narrow(m, k, n) {
+        // cᵀ[l][j] = Σ_i b[i][l] · a[i][j]: b read down its columns, a's rows as they are.
+        let ct = &mut scratch.output[..k * m];
+        blocked(Shape { n: k, m, k: n }, alpha, b.data, (1, k), a.data, ct);
+        transpose_into(ct, m, k, c.data);
+    } else if n * m * k <= SMALL {
+        // c[j][l] = Σ_i a[i][j] · b[i][l]: a read down its columns, b's rows as they are.
+        blocked(Shape { n: m, m: k, k: n }, alpha, a.data, (1, m), b.data, c.data);
     } else if n * m * k >= SPLIT {
         library(|| parallel(alpha, a.view().t(), b.view(), c.view()));
     } else {
@@ -127,7 +168,7 @@ pub fn a_b(a: Mat, b: Mat, c: MatMut) {
     let (n, k, m) = (a.rows, a.cols, b.cols);
     assert!(b.rows == k && c.rows == n && c.cols == m, "a · b shapes");
     if n * m * k <= SMALL {
-        small(Shape { n, m, k }, 1.0, a.data, (k, 1), b.data, c.data);
+        blocked(Shape { n, m, k }, 1.0, a.data, (k, 1), b.data, c.data);
     } else {
         library(|| general_mat_mul(1.0, &a.view(), &b.view(), 0.0, &mut c.view()));
     }
@@ -149,17 +190,19 @@ fn fma(a: f64, b: f64, c: f64) -> f64 {
 }
 
 /// c (n×m, row-major) = alpha · A · B, where A(i, l) = a[i·rs + l·cs] and B (k×m) is
-/// row-major in `b`. Blocks of 4 rows × up to 32 columns keep their sums in registers
-/// over the whole of k; each sum runs over l in order, whatever the block.
-fn small(s: Shape, alpha: f64, a: &[f64], (rs, cs): (usize, usize), b: &[f64], c: &mut [f64]) {
+/// row-major in `b`. Blocks of up to 4 rows × up to 32 columns keep their sums in
+/// registers over the whole of k; each sum runs over l in order, whatever the block.
+fn blocked(s: Shape, alpha: f64, a: &[f64], stride: (usize, usize), b: &[f64], c: &mut [f64]) {
     let mut i = 0;
     while i + 4 <= s.n {
-        columns::<4>(s, i, alpha, a, (rs, cs), b, c);
+        columns::<4>(s, i, alpha, a, stride, b, c);
         i += 4;
     }
-    while i < s.n {
-        columns::<1>(s, i, alpha, a, (rs, cs), b, c);
-        i += 1;
+    match s.n - i {
+        3 => columns::<3>(s, i, alpha, a, stride, b, c),
+        2 => columns::<2>(s, i, alpha, a, stride, b, c),
+        1 => columns::<1>(s, i, alpha, a, stride, b, c),
+        _ => {}
     }
 }
 
@@ -303,11 +346,11 @@ mod tests {
         for (n, k, mm) in shapes {
             let (a, b) = (m(n, k, 0.3), m(mm, k, 0.7));
             let mut c = Array2::zeros((n, mm));
-            a_bt(Mat::all(&a), Mat::all(&b), MatMut::all(&mut c));
+            a_bt(Mat::all(&a), Mat::all(&b), MatMut::all(&mut c), &mut Scratch::default());
             assert!(close(&c, &a.dot(&b.t())), "a·bᵀ {n}×{k}×{mm}");
             let (a, b) = (m(n, mm, 0.2), m(n, k, 0.9));
             let mut c = Array2::zeros((mm, k));
-            at_b(0.5, Mat::all(&a), Mat::all(&b), MatMut::all(&mut c));
+            at_b(0.5, Mat::all(&a), Mat::all(&b), MatMut::all(&mut c), &mut Scratch::default());
             assert!(close(&c, &(a.t().dot(&b) * 0.5)), "aᵀ·b {n}×{mm}×{k}");
             let (a, b) = (m(n, k, 0.4), m(k, mm, 0.6));
             let mut c = Array2::zeros((n, mm));
@@ -322,7 +365,7 @@ mod tests {
         let a = m(10, 4, 0.3);
         let b = m(6, 4, 0.5);
         let mut c = Array2::from_elem((10, 6), 7.0);
-        a_bt(Mat::top(&a, 3), Mat::all(&b), MatMut::top(&mut c, 3));
+        a_bt(Mat::top(&a, 3), Mat::all(&b), MatMut::top(&mut c, 3), &mut Scratch::default());
         assert!(close(&c.slice(ndarray::s![..3, ..]).to_owned(), &a.slice(ndarray::s![..3, ..]).dot(&b.t())));
         assert!(c.slice(ndarray::s![3.., ..]).iter().all(|&v| v == 7.0));
     }

@@ -255,45 +255,48 @@ fn update(rule: Rule, s: Slices) -> Pass {
         return a.and(b);
     }
     let Slices { cols, w, data, grad, old, flags, row_mask, col_mask } = s;
-    let cols = cols.max(1);
-    let mut bounded = true;
-    for (r, (((w, data), grad), old)) in w
-        .chunks_exact_mut(cols)
-        .zip(data.chunks_exact(cols))
-        .zip(grad.chunks_exact_mut(cols))
-        .zip(old.chunks_exact_mut(cols))
-        .enumerate()
-    {
-        old.copy_from_slice(w);
-        if row_mask.is_some_and(|m| m[r] == 0.0) {
-            grad.fill(0.0);
-            bounded &= w.iter().fold(true, |ok, v| ok & (v.abs() <= rule.bound));
-            continue;
+    let Rule { lr, l2, l1, threshold, bound } = rule;
+    let step = |w: &mut f64, d: f64, g: &mut f64| {
+        let gi = applied_gradient(d, *w, l2, l1);
+        *g = gi;
+        let mut v = *w - lr * gi;
+        if threshold > 0.0 {
+            v = soft_threshold(v, threshold);
         }
-        let Rule { lr, l2, l1, threshold, bound } = rule;
-        let step = |w: &mut f64, d: f64, g: &mut f64| {
-            let gi = applied_gradient(d, *w, l2, l1);
-            *g = gi;
-            let mut v = *w - lr * gi;
-            if threshold > 0.0 {
-                v = soft_threshold(v, threshold);
+        *w = v;
+        v.abs() <= bound
+    };
+    old.copy_from_slice(w);
+    let mut bounded = true;
+    if row_mask.is_none() && col_mask.is_none() {
+        // Nothing dropped: one pass over the whole tensor, rows regardless.
+        for ((w, &d), g) in w.iter_mut().zip(data).zip(grad.iter_mut()) {
+            bounded &= step(w, d, g);
+        }
+    } else {
+        let cols = cols.max(1);
+        for (r, ((w, data), grad)) in
+            w.chunks_exact_mut(cols).zip(data.chunks_exact(cols)).zip(grad.chunks_exact_mut(cols)).enumerate()
+        {
+            if row_mask.is_some_and(|m| m[r] == 0.0) {
+                grad.fill(0.0);
+                bounded &= w.iter().fold(true, |ok, v| ok & (v.abs() <= bound));
+                continue;
             }
-            *w = v;
-            v.abs() <= bound
-        };
-        match col_mask {
-            None => {
-                for ((w, &d), g) in w.iter_mut().zip(data).zip(grad.iter_mut()) {
-                    bounded &= step(w, d, g);
-                }
-            }
-            Some(mask) => {
-                for (((w, &d), g), &keep) in w.iter_mut().zip(data).zip(grad.iter_mut()).zip(mask) {
-                    if keep == 0.0 {
-                        *g = 0.0;
-                        bounded &= w.abs() <= bound;
-                    } else {
+            match col_mask {
+                None => {
+                    for ((w, &d), g) in w.iter_mut().zip(data).zip(grad.iter_mut()) {
                         bounded &= step(w, d, g);
+                    }
+                }
+                Some(mask) => {
+                    for (((w, &d), g), &keep) in w.iter_mut().zip(data).zip(grad.iter_mut()).zip(mask) {
+                        if keep == 0.0 {
+                            *g = 0.0;
+                            bounded &= w.abs() <= bound;
+                        } else {
+                            bounded &= step(w, d, g);
+                        }
                     }
                 }
             }
