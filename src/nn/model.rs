@@ -190,11 +190,11 @@ pub fn forward_prepared(p: &Params, mask_h: &Array1<f64>, ws: &mut Workspace) {
     let z1 = &mut slice_rows_mut(&mut ws.z1, n)[..n * m];
     let h = &mut slice_rows_mut(&mut ws.h, n)[..n * m];
     for (zr, hr) in z1.chunks_exact_mut(m.max(1)).zip(h.chunks_exact_mut(m.max(1))) {
-        for j in 0..zr.len() {
-            let z = zr[j] + b1[j];
-            zr[j] = z;
-            let relu = if z > 0.0 { z } else { 0.0 };
-            hr[j] = if all_kept { relu } else { relu * mask[j] };
+        for (((z, h), &b), &s) in zr.iter_mut().zip(hr.iter_mut()).zip(b1).zip(mask) {
+            let v = *z + b;
+            *z = v;
+            let relu = if v > 0.0 { v } else { 0.0 };
+            *h = if all_kept { relu } else { relu * s };
         }
     }
     products::a_bt(Mat::top(&ws.h, n), Mat::all(&p.w2), MatMut::top(&mut ws.logits, n), &mut ws.scratch);
@@ -270,13 +270,13 @@ pub fn backward(p: &Params, y: &[usize], masks: &Masks, ws: &mut Workspace, out:
     let z1 = slice_rows(&ws.z1, n);
     let g = slice_rows_mut(&mut ws.g, n);
     for (gr, zr) in g.chunks_exact_mut(m.max(1)).zip(z1.chunks_exact(m.max(1))) {
-        for j in 0..gr.len() {
-            gr[j] = if zr[j] <= 0.0 {
+        for ((g, &z), &s) in gr.iter_mut().zip(zr).zip(mask) {
+            *g = if z <= 0.0 {
                 0.0
             } else if all_kept {
-                gr[j]
+                *g
             } else {
-                gr[j] * mask[j]
+                *g * s
             };
         }
     }

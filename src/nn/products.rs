@@ -104,11 +104,12 @@ fn narrow(n: usize, m: usize, k: usize) -> bool {
     m < 4 && n >= 8 && n * m <= NARROW && n * k <= STACK
 }
 
-/// c (n×m) = tᵀ for t m×n (the write-back of a transposed output).
-fn transpose_into(t: &[f64], n: usize, m: usize, c: &mut [f64]) {
-    for (j, row) in t.chunks_exact(n.max(1)).enumerate().take(m) {
-        for (i, &v) in row.iter().enumerate() {
-            c[i * m + j] = v;
+/// `out` (cols × rows, row-major) = the transpose of `src` (rows × cols, row-major).
+fn transpose(src: &[f64], cols: usize, out: &mut [f64]) {
+    let rows = src.len() / cols.max(1);
+    for (l, out_row) in out.chunks_exact_mut(rows.max(1)).enumerate().take(cols) {
+        for (o, &v) in out_row.iter_mut().zip(src.iter().skip(l).step_by(cols.max(1))) {
+            *o = v;
         }
     }
 }
@@ -120,22 +121,14 @@ pub fn a_bt(a: Mat, b: Mat, c: MatMut, scratch: &mut Scratch) {
     if n * m * k <= SMALL && narrow(n, m, k) {
         // cᵀ = b · aᵀ, with aᵀ (k×n) copied out.
         let at = &mut scratch.operand[..k * n];
-        for (i, row) in a.data.chunks_exact(k.max(1)).enumerate() {
-            for (l, &v) in row.iter().enumerate() {
-                at[l * n + i] = v;
-            }
-        }
+        transpose(a.data, k, at);
         let ct = &mut scratch.output[..m * n];
         blocked(Shape { n: m, m: n, k }, 1.0, b.data, (k, 1), at, ct);
-        transpose_into(ct, n, m, c.data);
+        transpose(ct, n, c.data);
     } else if n * m * k <= SMALL && m * k <= STACK {
         // a · (bᵀ), with bᵀ (k×m) copied out.
         let bt = &mut scratch.operand[..k * m];
-        for (j, row) in b.data.chunks_exact(k.max(1)).enumerate() {
-            for (l, &v) in row.iter().enumerate() {
-                bt[l * m + j] = v;
-            }
-        }
+        transpose(b.data, k, bt);
         blocked(Shape { n, m, k }, 1.0, a.data, (k, 1), bt, c.data);
     } else if n * m * k >= SPLIT {
         library(|| parallel(1.0, a.view(), b.view().t(), c.view()));
@@ -152,7 +145,7 @@ pub fn at_b(alpha: f64, a: Mat, b: Mat, c: MatMut, scratch: &mut Scratch) {
         // cᵀ[l][j] = Σ_i b[i][l] · a[i][j]: b read down its columns, a's rows as they are.
         let ct = &mut scratch.output[..k * m];
         blocked(Shape { n: k, m, k: n }, alpha, b.data, (1, k), a.data, ct);
-        transpose_into(ct, m, k, c.data);
+        transpose(ct, m, c.data);
     } else if n * m * k <= SMALL {
         // c[j][l] = Σ_i a[i][j] · b[i][l]: a read down its columns, b's rows as they are.
         blocked(Shape { n: m, m: k, k: n }, alpha, a.data, (1, m), b.data, c.data);
