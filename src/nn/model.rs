@@ -262,7 +262,7 @@ pub fn backward(p: &Params, y: &[usize], masks: &Masks, ws: &mut Workspace, out:
         MatMut::all(&mut out.w2),
         &mut ws.scratch,
     );
-    mean_rows(slice_rows(&ws.err, n), k, out.b2.as_slice_mut().expect("b2 is contiguous"));
+    products::column_means(Mat::top(&ws.err, n), out.b2.as_slice_mut().expect("b2 is contiguous"));
 
     products::a_b(Mat::top(&ws.err, n), Mat::all(&p.w2), MatMut::top(&mut ws.g, n));
     let mask = masks.hidden.as_slice().expect("masks are contiguous");
@@ -281,22 +281,7 @@ pub fn backward(p: &Params, y: &[usize], masks: &Masks, ws: &mut Workspace, out:
         }
     }
     products::at_b(inv_n, Mat::top(&ws.g, n), Mat::top(&ws.xt, n), MatMut::all(&mut out.w1), &mut ws.scratch);
-    mean_rows(slice_rows(&ws.g, n), m, out.b1.as_slice_mut().expect("b1 is contiguous"));
-}
-
-/// Column means of a row-major n×cols block.
-fn mean_rows(a: &[f64], cols: usize, out: &mut [f64]) {
-    out.fill(0.0);
-    let rows = a.len() / cols.max(1);
-    for row in a.chunks_exact(cols.max(1)) {
-        for (o, v) in out.iter_mut().zip(row) {
-            *o += v;
-        }
-    }
-    let inv = 1.0 / rows.max(1) as f64;
-    for o in out.iter_mut() {
-        *o *= inv;
-    }
+    products::column_means(Mat::top(&ws.g, n), out.b1.as_slice_mut().expect("b1 is contiguous"));
 }
 
 /// One element's applied gradient: data term `g` + L2 (+ L1 when `l1` > 0) at weight `w`.

@@ -118,13 +118,9 @@ fn transpose(src: &[f64], cols: usize, out: &mut [f64]) {
 pub fn a_bt(a: Mat, b: Mat, c: MatMut, scratch: &mut Scratch) {
     let (n, k, m) = (a.rows, a.cols, b.rows);
     assert!(b.cols == k && c.rows == n && c.cols == m, "a · bᵀ shapes");
-    if n * m * k <= SMALL && narrow(n, m, k) {
-        // cᵀ = b · aᵀ, with aᵀ (k×n) copied out.
-        let at = &mut scratch.operand[..k * n];
-        transpose(a.data, k, at);
-        let ct = &mut scratch.output[..m * n];
-        blocked(Shape { n: m, m: n, k }, 1.0, b.data, (k, 1), at, ct);
-        transpose(ct, n, c.data);
+    if n * m * k <= SMALL && m < 4 && k >= 8 {
+        // Few outputs per row, long rows: dot products along k, 8 lanes at a time.
+        dots(a, b, c.data);
     } else if n * m * k <= SMALL && m * k <= STACK {
         // a · (bᵀ), with bᵀ (k×m) copied out.
         let bt = &mut scratch.operand[..k * m];
@@ -134,6 +130,28 @@ pub fn a_bt(a: Mat, b: Mat, c: MatMut, scratch: &mut Scratch) {
         library(|| parallel(1.0, a.view(), b.view().t(), c.view()));
     } else {
         library(|| general_mat_mul(1.0, &a.view(), &b.view().t(), 0.0, &mut c.view()));
+    }
+}
+
+/// c[i][j] = a's row i · b's row j, for an output of few columns: each dot product keeps
+/// 8 partial sums (lane t sums l ≡ t mod 8, in order), added pairwise at the end.
+fn dots(a: Mat, b: Mat, c: &mut [f64]) {
+    let (k, m) = (a.cols, b.rows);
+    for (ar, cr) in a.data.chunks_exact(k.max(1)).zip(c.chunks_exact_mut(m.max(1))) {
+        for (br, out) in b.data.chunks_exact(k.max(1)).zip(cr.iter_mut()) {
+            let mut acc = [0.0; 8];
+            let (a8, b8) = (ar.chunks_exact(8), br.chunks_exact(8));
+            let (a_tail, b_tail) = (a8.remainder(), b8.remainder());
+            for (x, y) in a8.zip(b8) {
+                for t in 0..8 {
+                    acc[t] = fma(x[t], y[t], acc[t]);
+                }
+            }
+            for (t, (&x, &y)) in a_tail.iter().zip(b_tail).enumerate() {
+                acc[t] = fma(x, y, acc[t]);
+            }
+            *out = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+        }
     }
 }
 
@@ -165,6 +183,15 @@ pub fn a_b(a: Mat, b: Mat, c: MatMut) {
     } else {
         library(|| general_mat_mul(1.0, &a.view(), &b.view(), 0.0, &mut c.view()));
     }
+}
+
+/// out = the column means of a (a's rows summed in order, times 1/rows): a product with
+/// a row of ones, so the sums stay in registers.
+pub fn column_means(a: Mat, out: &mut [f64]) {
+    assert!(out.len() == a.cols, "one mean per column");
+    let inv = 1.0 / a.rows.max(1) as f64;
+    // A(0, l) = 1 for every l: stride 0 into a one-element slice.
+    blocked(Shape { n: 1, m: a.cols, k: a.rows }, inv, &[1.0], (0, 0), a.data, out);
 }
 
 /// Output n×m, inner dimension k.
@@ -349,6 +376,17 @@ mod tests {
             let mut c = Array2::zeros((n, mm));
             a_b(Mat::all(&a), Mat::all(&b), MatMut::all(&mut c));
             assert!(close(&c, &a.dot(&b)), "a·b {n}×{k}×{mm}");
+        }
+    }
+
+    #[test]
+    fn column_means_match_ndarray() {
+        for (r, c) in [(16, 3), (16, 16), (64, 256), (5, 45), (1, 1)] {
+            let a = m(r, c, 0.37);
+            let mut out = vec![0.0; c];
+            column_means(Mat::all(&a), &mut out);
+            let mean = a.mean_axis(ndarray::Axis(0)).unwrap();
+            assert!(out.iter().zip(&mean).all(|(x, y)| (x - y).abs() < 1e-12), "{r}×{c}");
         }
     }
 
