@@ -25,7 +25,7 @@ fn library(f: impl FnOnce()) {
 }
 
 /// Up to this many multiply-adds a product runs in [`small`].
-const SMALL: usize = 8192;
+const SMALL: usize = 1 << 18;
 /// Scratch (elements, 32 KiB) for the transposed operand of a small product.
 const STACK: usize = 4096;
 /// From this many multiply-adds on, a product runs on all threads through `gemm`. Each
@@ -104,12 +104,27 @@ fn narrow(n: usize, m: usize, k: usize) -> bool {
     m < 4 && n >= 8 && n * m <= NARROW && n * k <= STACK
 }
 
-/// `out` (cols × rows, row-major) = the transpose of `src` (rows × cols, row-major).
+/// `out` (cols × rows, row-major) = the transpose of `src` (rows × cols, row-major):
+/// 8 source rows at a time, so each output row gets 8 neighbouring values per pass.
 fn transpose(src: &[f64], cols: usize, out: &mut [f64]) {
-    let rows = src.len() / cols.max(1);
-    for (l, out_row) in out.chunks_exact_mut(rows.max(1)).enumerate().take(cols) {
-        for (o, &v) in out_row.iter_mut().zip(src.iter().skip(l).step_by(cols.max(1))) {
-            *o = v;
+    let cols = cols.max(1);
+    let rows = src.len() / cols;
+    let mut j = 0;
+    while j + 8 <= rows {
+        let block: [&[f64]; 8] = std::array::from_fn(|r| &src[(j + r) * cols..][..cols]);
+        for (l, dst) in out.chunks_exact_mut(rows).enumerate().take(cols) {
+            let dst: &mut [f64; 8] = (&mut dst[j..j + 8]).try_into().expect("8 elements");
+            for (d, row) in dst.iter_mut().zip(&block) {
+                *d = row[l];
+            }
+        }
+        j += 8;
+    }
+    if j < rows {
+        for (l, dst) in out.chunks_exact_mut(rows).enumerate().take(cols) {
+            for (d, &v) in dst[j..].iter_mut().zip(src[j * cols + l..].iter().step_by(cols)) {
+                *d = v;
+            }
         }
     }
 }
