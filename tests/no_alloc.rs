@@ -1,6 +1,6 @@
 //! A training step allocates nothing of nnviz's own: buffers are made once per batch
-//! size and reused. The only allocations allowed are matrixmultiply's packing buffers,
-//! one per product large enough to go to ndarray's `general_mat_mul` (named below).
+//! size and reused. The only allocations allowed are the gemm crate's, for the products
+//! large enough to go to it (named below).
 
 #![allow(clippy::unwrap_used)]
 
@@ -63,14 +63,20 @@ fn allocations(name: &str, steps: u64) -> (usize, usize) {
 
 #[test]
 fn training_steps_allocate_only_packing_buffers() {
-    // tiny (2-16-3), a frozen scenario and dropout on a small network: every product
-    // runs as plain loops, so nothing is allocated at all.
-    for name in ["benches/workloads/tiny.toml", "zero_all", "tests/fixtures/valid/tiny_dropout.toml"] {
+    // tiny (2-16-3), digits (64-32-10), a frozen scenario and dropout on a small network:
+    // every product runs in nnviz's own loops, so nothing is allocated at all.
+    for name in [
+        "benches/workloads/tiny.toml",
+        "benches/workloads/digits.toml",
+        "zero_all",
+        "tests/fixtures/valid/tiny_dropout.toml",
+    ] {
         assert_eq!(allocations(name, 1000), (0, 0), "{name}");
     }
-    // digits (64-32-10, batch 32): the larger products go to matrixmultiply, which
-    // allocates exactly one packing buffer per call, and nothing else allocates.
-    let (allocs, products) = allocations("benches/workloads/digits.toml", 500);
-    assert!(products > 0);
-    assert_eq!(allocs, products, "digits: only matrixmultiply's packing buffers");
+    // wide (784-256-10, batch 64): its two large products per step go to the gemm crate,
+    // which allocates, per call, its packing buffer and a vector of packed-block flags
+    // (on this thread; more on its workers). Nothing else allocates.
+    let (allocs, products) = allocations("benches/workloads/wide.toml", 20);
+    assert_eq!(products, 40);
+    assert!(allocs <= 2 * products, "wide: {allocs} allocations for {products} gemm calls");
 }

@@ -1,18 +1,21 @@
 //! The three matrix products of a training step, on row-major matrices held in slices
-//! (the workspace's and the parameters' buffers). Small ones (the tiny and lecture-sized
-//! networks) run in one register-blocked loop nest here, where a library would spend more
-//! time dispatching and packing than multiplying; medium ones (digits) go to ndarray's
-//! `general_mat_mul` on one thread; large ones (the wide network) to the `gemm` crate on
-//! all of rayon's threads, which packs less and splits the work better for these shapes
-//! (`cargo bench --bench products`).
+//! (the workspace's and the parameters' buffers).
+//!
+//! - Up to 2^18 multiply-adds (every product of the tiny and digits networks, the wide
+//!   network's W2 ones) they run in [`blocked`], register-blocked loops here: no packing,
+//!   no allocation, and for these shapes faster than a library (`cargo bench --bench
+//!   products` compares them with ndarray's product).
+//! - From 2^20 on (the wide network's W1 products) they go to the `gemm` crate on all of
+//!   rayon's threads.
+//! - In between, ndarray's `general_mat_mul` (matrixmultiply) on one thread.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-/// Products handed to a library so far: matrixmultiply allocates one packing buffer for
-/// each, the only allocation a digits training step makes (counted by a test).
+/// Products handed to a library so far: the libraries allocate packing buffers, the only
+/// allocations a training step makes (a test counts both).
 static LIBRARY_PRODUCTS: AtomicUsize = AtomicUsize::new(0);
 
 pub fn library_products() -> usize {
@@ -24,7 +27,7 @@ fn library(f: impl FnOnce()) {
     f();
 }
 
-/// Up to this many multiply-adds a product runs in [`small`].
+/// Up to this many multiply-adds a product runs in [`blocked`] (or [`dots`]).
 const SMALL: usize = 1 << 18;
 /// Scratch (elements, 32 KiB) for the transposed operand of a small product.
 const STACK: usize = 4096;
