@@ -2,7 +2,7 @@
 //! (the workspace's and the parameters' buffers).
 //!
 //! - Up to 2^18 multiply-adds (every product of the tiny and digits networks, the wide
-X, register-blocked loops here: no packing,
+//!   network's W2 ones) they run in `blocked`, register-blocked loops here: no packing,
 //!   no allocation, and for these shapes faster than a library (`cargo bench --bench
 //!   products` compares them with ndarray's product).
 //! - From 2^20 on (the wide network's W1 products) they go to the `gemm` crate on all of
