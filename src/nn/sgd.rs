@@ -190,10 +190,11 @@ impl Pass {
 /// The slices of one tensor a pass reads and writes, row-major with `cols` columns.
 struct Slices<'a> {
     cols: usize,
-    w: &'a mut [f64],
+    /// The values the step starts from, and where the updated ones go.
+    w: &'a [f64],
+    new: &'a mut [f64],
     data: &'a [f64],
     grad: &'a mut [f64],
-    old: &'a mut [f64],
     /// Never-changed flags, while the change log tracks them element by element.
     flags: Option<&'a mut [bool]>,
     /// Per-row and per-column multipliers; a unit is dropped where its multiplier is 0.
@@ -205,10 +206,10 @@ impl<'a> Slices<'a> {
     /// The first `rows` rows and the rest.
     fn split(self, rows: usize) -> (Slices<'a>, Slices<'a>) {
         let at = rows * self.cols;
-        let (w0, w1) = self.w.split_at_mut(at);
+        let (w0, w1) = self.w.split_at(at);
+        let (n0, n1) = self.new.split_at_mut(at);
         let (d0, d1) = self.data.split_at(at);
         let (g0, g1) = self.grad.split_at_mut(at);
-        let (o0, o1) = self.old.split_at_mut(at);
         let (f0, f1) = match self.flags {
             Some(f) => {
                 let (a, b) = f.split_at_mut(at);
@@ -223,17 +224,17 @@ impl<'a> Slices<'a> {
             }
             None => (None, None),
         };
-        let half = |w, data, grad, old, flags, row_mask| Slices {
+        let half = |w, new, data, grad, flags, row_mask| Slices {
             cols: self.cols,
             w,
+            new,
             data,
             grad,
-            old,
             flags,
             row_mask,
             col_mask: self.col_mask,
         };
-        (half(w0, d0, g0, o0, f0, r0), half(w1, d1, g1, o1, f1, r1))
+        (half(w0, n0, d0, g0, f0, r0), half(w1, n1, d1, g1, f1, r1))
     }
 }
 
@@ -244,9 +245,9 @@ fn applied_gradient(g: f64, w: f64, l2: f64, l1: f64) -> f64 {
     super::model::regularized(g, w, l2, l1)
 }
 
-/// Update every element of `s`: applied gradient into `grad`, old value into `old`,
-/// w ← w − lr·g (then the proximal threshold), the bound check, and the change flags.
-/// Dropped units get a zero gradient and keep their values.
+/// Update every element of `s`: applied gradient into `grad`, w − lr·g (then the
+/// proximal threshold) into `new`, the bound check, and the change flags. Dropped units
+/// get a zero gradient and keep their values.
 fn update(rule: Rule, s: Slices) -> Pass {
     let rows = s.w.len() / s.cols.max(1);
     if s.w.len() >= PARALLEL && rows >= 2 {
@@ -254,48 +255,53 @@ fn update(rule: Rule, s: Slices) -> Pass {
         let (a, b) = rayon::join(|| update(rule, a), || update(rule, b));
         return a.and(b);
     }
-    let Slices { cols, w, data, grad, old, flags, row_mask, col_mask } = s;
+    let Slices { cols, w, new, data, grad, flags, row_mask, col_mask } = s;
     let Rule { lr, l2, l1, threshold, bound } = rule;
-    let step = |w: &mut f64, d: f64, g: &mut f64| {
-        let gi = applied_gradient(d, *w, l2, l1);
+    let step = |w: f64, new: &mut f64, d: f64, g: &mut f64| {
+        let gi = applied_gradient(d, w, l2, l1);
         *g = gi;
-        let mut v = *w - lr * gi;
+        let mut v = w - lr * gi;
         if threshold > 0.0 {
             v = soft_threshold(v, threshold);
         }
-        *w = v;
+        *new = v;
         v.abs() <= bound
     };
-    old.copy_from_slice(w);
     let mut bounded = true;
     if row_mask.is_none() && col_mask.is_none() {
         // Nothing dropped: one pass over the whole tensor, rows regardless.
-        for ((w, &d), g) in w.iter_mut().zip(data).zip(grad.iter_mut()) {
-            bounded &= step(w, d, g);
+        for (((&w, new), &d), g) in w.iter().zip(new.iter_mut()).zip(data).zip(grad.iter_mut()) {
+            bounded &= step(w, new, d, g);
         }
     } else {
         let cols = cols.max(1);
-        for (r, ((w, data), grad)) in
-            w.chunks_exact_mut(cols).zip(data.chunks_exact(cols)).zip(grad.chunks_exact_mut(cols)).enumerate()
-        {
+        let rows = w
+            .chunks_exact(cols)
+            .zip(new.chunks_exact_mut(cols))
+            .zip(data.chunks_exact(cols))
+            .zip(grad.chunks_exact_mut(cols));
+        for (r, (((w, new), data), grad)) in rows.enumerate() {
             if row_mask.is_some_and(|m| m[r] == 0.0) {
                 grad.fill(0.0);
+                new.copy_from_slice(w);
                 bounded &= w.iter().fold(true, |ok, v| ok & (v.abs() <= bound));
                 continue;
             }
+            let elements = w.iter().zip(new.iter_mut()).zip(data).zip(grad.iter_mut());
             match col_mask {
                 None => {
-                    for ((w, &d), g) in w.iter_mut().zip(data).zip(grad.iter_mut()) {
-                        bounded &= step(w, d, g);
+                    for (((&w, new), &d), g) in elements {
+                        bounded &= step(w, new, d, g);
                     }
                 }
                 Some(mask) => {
-                    for (((w, &d), g), &keep) in w.iter_mut().zip(data).zip(grad.iter_mut()).zip(mask) {
+                    for ((((&w, new), &d), g), &keep) in elements.zip(mask) {
                         if keep == 0.0 {
                             *g = 0.0;
+                            *new = w;
                             bounded &= w.abs() <= bound;
                         } else {
-                            bounded &= step(w, d, g);
+                            bounded &= step(w, new, d, g);
                         }
                     }
                 }
@@ -304,7 +310,7 @@ fn update(rule: Rule, s: Slices) -> Pass {
     }
     let mut newly_changed = 0;
     if let Some(flags) = flags {
-        for ((flag, &new), &was) in flags.iter_mut().zip(w.iter()).zip(old.iter()) {
+        for ((flag, &new), &was) in flags.iter_mut().zip(new.iter()).zip(w.iter()) {
             if *flag && new != was {
                 *flag = false;
                 newly_changed += 1;
@@ -317,7 +323,7 @@ fn update(rule: Rule, s: Slices) -> Pass {
 /// One SGD step from the data gradient `data`: the applied gradient (data term + L2, + L1
 /// in subgradient mode, 0 on dropped units) goes into `grads`, p ← p − lr·grads, and in
 /// proximal mode the weights of retained units are then soft-thresholded by lr·l1.
-/// Records changed elements in `log` as step `step`, copies the old values into `prev`,
+/// Records changed elements in `log` as step `step`, leaves the old values in `prev`,
 /// and checks the new values against `bounds` — all in one pass over each tensor.
 #[allow(clippy::too_many_arguments)]
 pub fn apply(
@@ -360,10 +366,10 @@ pub fn apply(
             rule,
             Slices {
                 cols,
-                w: p.get_mut(t),
+                w: p.get(t),
+                new: prev.get_mut(t),
                 data: data.get(t),
                 grad: grads.get_mut(t),
-                old: prev.get_mut(t),
                 flags: by_element.then_some(flags.as_mut_slice()),
                 row_mask: if all_kept { None } else { row_mask },
                 col_mask: if all_kept { None } else { col_mask },
@@ -371,11 +377,14 @@ pub fn apply(
         );
         out.bounded &= pass.bounded;
         let newly = if unchanged > 0 && !by_element {
-            log.record_remaining(ti, prev.get(t), p.get(t))
+            log.record_remaining(ti, p.get(t), prev.get(t))
         } else {
             pass.newly_changed
         };
         log.note(ti, newly, step);
     }
+    // The updated values were written into `prev`'s buffers: swapping makes them the
+    // parameters and leaves the old ones in `prev`, without copying either.
+    std::mem::swap(p, prev);
     out
 }
