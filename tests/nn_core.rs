@@ -514,3 +514,35 @@ fn evaluate_in_chunks_matches_one_chunk() {
     let empty = Array2::<f64>::zeros((0, d));
     assert_eq!(evaluate(&p, empty.view(), &[], &Masks::ones(d, m), &mut workspace(&p, 4)), None);
 }
+
+/// The training step's cheap finiteness check of the batch loss agrees with the loss
+/// itself on every combination of special logits (NaN, ±∞, huge, ordinary).
+#[test]
+fn cross_entropy_finiteness_check_agrees_with_the_loss() {
+    let specials = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        1e300,
+        -1e300,
+        f64::MAX,
+        -f64::MAX,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        800.0,
+        -800.0,
+    ];
+    for &a in &specials {
+        for &b in &specials {
+            let p = constant_logits(array![a, b]);
+            let mut ws = workspace(&p, 3);
+            forward(&p, array![[1.0], [0.5], [-2.0]].view(), &Masks::ones(1, 1), &mut ws);
+            for y in [[0, 0, 0], [1, 1, 1], [0, 1, 0]] {
+                let exact = ws.cross_entropy(&y).is_finite();
+                assert_eq!(ws.cross_entropy_is_finite(&y), exact, "logits [{a}, {b}], labels {y:?}");
+            }
+        }
+    }
+}

@@ -136,15 +136,17 @@ impl Workspace {
     }
 
     /// Whether [`Workspace::cross_entropy`] would be finite, mostly without its logarithms:
-    /// each row's term is (max − logit_y) + ln(sum) with ln(sum) in [0, ln k], so when the
-    /// gaps are finite and sum to less than 1e300 the mean is finite; otherwise it is
-    /// computed exactly.
+    /// each row's term is (max − logit_y) + ln(sum) with ln(sum) in [0, ln k] when the sum
+    /// is finite, so when every sum is finite and the gaps sum to less than 1e300 the mean
+    /// is finite; otherwise (a NaN logit, an overflow, no rows) it is computed exactly.
     pub fn cross_entropy_is_finite(&self, y: &[usize]) -> bool {
-        let k = self.logits.ncols();
+        let (n, k) = (self.n, self.logits.ncols());
         let logits = self.logits.as_slice().expect("workspace arrays are contiguous");
         let max = self.row_max.as_slice().expect("workspace arrays are contiguous");
-        let gaps: f64 = (0..self.n).map(|i| max[i] - logits[i * k + y[i]]).sum();
-        if gaps < 1e300 { true } else { self.cross_entropy(y).is_finite() }
+        let sums = self.row_sum.as_slice().expect("workspace arrays are contiguous");
+        let gaps: f64 = (0..n).map(|i| max[i] - logits[i * k + y[i]]).sum();
+        let sums_finite = sums[..n].iter().all(|s| s.is_finite());
+        if n > 0 && sums_finite && gaps < 1e300 { true } else { self.cross_entropy(y).is_finite() }
     }
 
     /// Number of rows whose argmax (ties to the lowest class) is the label.

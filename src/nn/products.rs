@@ -36,20 +36,21 @@ const STACK: usize = 4096;
 /// the number of threads (a test runs the wide workload on 1, 2 and 3).
 const SPLIT: usize = 1 << 20;
 
-/// A row-major matrix in a slice.
+/// A row-major matrix in a slice of exactly rows × cols elements (made by
+/// [`Mat::top`] or [`Mat::all`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Mat<'a> {
-    pub data: &'a [f64],
-    pub rows: usize,
-    pub cols: usize,
+    data: &'a [f64],
+    rows: usize,
+    cols: usize,
 }
 
-/// A row-major matrix in a mutable slice.
+/// A row-major matrix in a mutable slice of exactly rows × cols elements.
 #[derive(Debug)]
 pub struct MatMut<'a> {
-    pub data: &'a mut [f64],
-    pub rows: usize,
-    pub cols: usize,
+    data: &'a mut [f64],
+    rows: usize,
+    cols: usize,
 }
 
 impl<'a> Mat<'a> {
