@@ -216,6 +216,18 @@ fn every_invalid_fixture_fails_with_one_line_naming_file_and_key() {
     assert!(seen >= 60, "only {seen} fixtures");
 }
 
+/// The standard output of a successful run with `RAYON_NUM_THREADS=threads`.
+fn stdout_on_threads(args: &[&str], threads: &str) -> Vec<u8> {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_nnviz"))
+        .args(args)
+        .env("RAYON_NUM_THREADS", threads)
+        .current_dir(common::root())
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    o.stdout
+}
+
 #[test]
 fn parallel_runs_equal_sequential_bit_for_bit() {
     let args = [
@@ -226,36 +238,17 @@ fn parallel_runs_equal_sequential_bit_for_bit() {
         "regularization/l1",
         "regularization/dropout",
     ];
-    let run = |threads: &str| {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_nnviz"))
-            .args(args)
-            .env("RAYON_NUM_THREADS", threads)
-            .current_dir(common::root())
-            .output()
-            .unwrap();
-        assert!(o.status.success());
-        o.stdout
-    };
-    assert_eq!(run("1"), run("2"));
+    assert_eq!(stdout_on_threads(&args, "1"), stdout_on_threads(&args, "2"));
 }
 
 /// The wide network's products run on all threads (see `nn::products`): how many
 /// there are must not change a bit of the results.
 #[test]
 fn large_products_give_the_same_bits_on_any_number_of_threads() {
-    let run = |threads: &str| {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_nnviz"))
-            .args(["--headless", "--steps", "30", "benches/workloads/wide.toml"])
-            .env("RAYON_NUM_THREADS", threads)
-            .current_dir(common::root())
-            .output()
-            .unwrap();
-        assert!(o.status.success());
-        o.stdout
-    };
-    let one = run("1");
-    assert_eq!(one, run("2"));
-    assert_eq!(one, run("3"));
+    let args = ["--headless", "--steps", "30", "benches/workloads/wide.toml"];
+    let one = stdout_on_threads(&args, "1");
+    assert_eq!(one, stdout_on_threads(&args, "2"));
+    assert_eq!(one, stdout_on_threads(&args, "3"));
 }
 
 #[test]
