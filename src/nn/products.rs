@@ -84,8 +84,9 @@ impl<'a> MatMut<'a> {
     }
 }
 
-/// Reusable buffers for the transposed operands and outputs of small products, made
-/// once with a workspace (so a product allocates nothing and zeroes nothing).
+/// Reusable buffers for the transposed operand of a small a · bᵀ and the transposed output
+/// of a narrow aᵀ · b, made once with a workspace (so a product allocates nothing and
+/// zeroes nothing).
 #[derive(Clone, Debug)]
 pub struct Scratch {
     operand: Vec<f64>,
@@ -98,14 +99,15 @@ impl Default for Scratch {
     }
 }
 
-/// Narrow outputs (see [`a_bt`]) up to this many elements are computed transposed.
+/// Narrow outputs of aᵀ · b (see [`at_b`]) up to this many elements are computed
+/// transposed.
 const NARROW: usize = 512;
 
-/// Whether an n×m output of a small product is better computed as its transpose: fewer
-/// than 4 columns (3 classes' logits, W1's gradient for 2 inputs) would leave the vector
-/// registers nearly empty and each sum one long chain of dependent multiply-adds.
-fn narrow(n: usize, m: usize, k: usize) -> bool {
-    m < 4 && n >= 8 && n * m <= NARROW && n * k <= STACK
+/// Whether a rows × cols output is better computed as its transpose: fewer than 4 columns
+/// (W1's gradient for 2 inputs) would leave the vector registers nearly empty and each sum
+/// one long chain of dependent multiply-adds.
+fn narrow(rows: usize, cols: usize) -> bool {
+    cols < 4 && rows >= 8 && rows * cols <= NARROW
 }
 
 /// `out` (cols × rows, row-major) = the transpose of `src` (rows × cols, row-major):
@@ -178,7 +180,7 @@ fn dots(a: Mat, b: Mat, c: &mut [f64]) {
 pub fn at_b(alpha: f64, a: Mat, b: Mat, c: MatMut, scratch: &mut Scratch) {
     let (n, m, k) = (a.rows, a.cols, b.cols);
     assert!(b.rows == n && c.rows == m && c.cols == k, "aᵀ · b shapes");
-    if n * m * k <= SMALL && narrow(m, k, n) {
+    if n * m * k <= SMALL && narrow(m, k) {
         // cᵀ[l][j] = Σ_i b[i][l] · a[i][j]: b read down its columns, a's rows as they are.
         let ct = &mut scratch.output[..k * m];
         blocked(Shape { n: k, m, k: n }, alpha, b.data, (1, k), a.data, ct);
