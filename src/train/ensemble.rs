@@ -29,7 +29,7 @@
 //! # The scores
 //!
 //! loss = mean over rows of `−ln p̄[y]`, computed as `−(logsumexp_i(ln ŷ_i[y]) − ln K)` with
-//! ln ŷ_i[y] = logit_i[y] − logsumexp(logit_i), so it never takes the log of an underflowed 0
+//! `ln ŷ_i[y] = logit_i[y] − logsumexp(logit_i)`, so it never takes the log of an underflowed 0
 //! and K = 1 gives exactly the sub-network's cross-entropy. accuracy = the fraction of rows
 //! whose argmax of p̄ (ties to the lowest class) is the label. A run that diverged gives
 //! non-finite numbers (written as null).
