@@ -126,11 +126,11 @@ fn transpose(src: &[f64], cols: usize, out: &mut [f64]) {
         }
         j += 8;
     }
-    if j < rows {
-        for (l, dst) in out.chunks_exact_mut(rows).enumerate().take(cols) {
-            for (d, &v) in dst[j..].iter_mut().zip(src[j * cols + l..].iter().step_by(cols)) {
-                *d = v;
-            }
+    // The last rows (all of them when there are fewer than 8) one at a time: each source
+    // row is read once and scattered down its output column.
+    for (r, row) in src.chunks_exact(cols).enumerate().skip(j) {
+        for (d, &v) in out[r..].iter_mut().step_by(rows).zip(row) {
+            *d = v;
         }
     }
 }
