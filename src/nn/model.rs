@@ -50,6 +50,20 @@ impl Masks {
     pub fn all_kept(&self) -> bool {
         self.input.iter().chain(&self.hidden).all(|&v| v != 0.0)
     }
+
+    /// Which units a tensor's rows and columns belong to, as (row multipliers, column
+    /// multipliers); an entry belongs to a dropped unit where either is 0. W1's rows are
+    /// hidden units and its columns inputs; b1's entries and W2's columns are hidden units;
+    /// b2 belongs to no droppable unit.
+    pub fn of(&self, t: Tensor) -> (Option<&[f64]>, Option<&[f64]>) {
+        let input = self.input.as_slice().expect("masks are contiguous");
+        let hidden = self.hidden.as_slice().expect("masks are contiguous");
+        match t {
+            Tensor::W1 => (Some(hidden), Some(input)),
+            Tensor::B1 | Tensor::W2 => (None, Some(hidden)),
+            Tensor::B2 => (None, None),
+        }
+    }
 }
 
 /// sign with sign(0) = 0 (`f64::signum(0.0)` is 1).
@@ -318,25 +332,18 @@ pub fn regularize(p: &Params, data: &Grads, reg: &Reg, masks: &Masks, out: &mut 
     }
 }
 
-/// Set the entries of dropped units to 0: W1's rows of dropped hidden units and
-/// columns of dropped inputs, b1's entries and W2's columns of dropped hidden units.
+/// Set the entries of dropped units to 0 (see [`Masks::of`]).
 fn zero_dropped(out: &mut Grads, masks: &Masks) {
-    for ((j, mut row), b) in out.w1.rows_mut().into_iter().enumerate().zip(out.b1.iter_mut()) {
-        if !masks.hidden_kept(j) {
-            row.fill(0.0);
-            *b = 0.0;
-        } else {
-            for (i, v) in row.iter_mut().enumerate() {
-                if !masks.input_kept(i) {
+    for t in Tensor::ALL {
+        let (row_mask, col_mask) = masks.of(t);
+        let g = out.get_mut(t);
+        let cols = col_mask.map_or(g.len(), <[f64]>::len).max(1);
+        for (r, row) in g.chunks_exact_mut(cols).enumerate() {
+            let row_kept = row_mask.is_none_or(|m| m[r] != 0.0);
+            for (c, v) in row.iter_mut().enumerate() {
+                if !row_kept || col_mask.is_some_and(|m| m[c] == 0.0) {
                     *v = 0.0;
                 }
-            }
-        }
-    }
-    for mut row in out.w2.rows_mut() {
-        for (j, v) in row.iter_mut().enumerate() {
-            if !masks.hidden_kept(j) {
-                *v = 0.0;
             }
         }
     }

@@ -1,6 +1,6 @@
 //! One SGD update, with proximal L1, and the record of which elements ever changed.
 
-use super::model::{Masks, Reg};
+use super::model::{Masks, Reg, regularized};
 use super::params::{Grads, Params, Tensor};
 
 /// Which elements of each tensor have changed value since step 0.
@@ -238,13 +238,6 @@ impl<'a> Slices<'a> {
     }
 }
 
-/// One element's applied gradient: data term + L2 (+ L1 in subgradient mode). The same
-/// arithmetic as [`super::model::regularize`].
-#[inline(always)]
-fn applied_gradient(g: f64, w: f64, l2: f64, l1: f64) -> f64 {
-    super::model::regularized(g, w, l2, l1)
-}
-
 /// Update every element of `s`: applied gradient into `grad`, w − lr·g (then the
 /// proximal threshold) into `new`, the bound check, and the change flags. Dropped units
 /// get a zero gradient and keep their values.
@@ -258,7 +251,7 @@ fn update(rule: Rule, s: Slices) -> Pass {
     let Slices { cols, w, new, data, grad, flags, row_mask, col_mask } = s;
     let Rule { lr, l2, l1, threshold, bound } = rule;
     let step = |w: f64, new: &mut f64, d: f64, g: &mut f64| {
-        let gi = applied_gradient(d, w, l2, l1);
+        let gi = regularized(d, w, l2, l1);
         *g = gi;
         let mut v = w - lr * gi;
         if threshold > 0.0 {
@@ -339,10 +332,7 @@ pub fn apply(
     bounds: &[f64; 4],
 ) -> Applied {
     let mut out = Applied { bounded: true };
-    let (m, d, k) = (p.hidden(), p.inputs(), p.classes());
     let all_kept = masks.all_kept();
-    let input = masks.input.as_slice().expect("masks are contiguous");
-    let hidden = masks.hidden.as_slice().expect("masks are contiguous");
     let l1_in_gradient = reg.l1_in_gradient();
     for t in Tensor::ALL {
         let ti = t as usize;
@@ -352,13 +342,11 @@ pub fn apply(
             None => (0.0, 0.0, 0.0),
         };
         let rule = Rule { lr, l2, l1, threshold, bound: bounds[ti] };
-        // (columns, row mask, column mask): rows of W1 are hidden units, its columns
-        // inputs; W2's columns and b1's entries are hidden units.
-        let (cols, row_mask, col_mask) = match t {
-            Tensor::W1 => (d, Some(hidden), Some(input)),
-            Tensor::B1 => (m, None, Some(hidden)),
-            Tensor::W2 => (m, None, Some(hidden)),
-            Tensor::B2 => (k, None, None),
+        let (row_mask, col_mask) = if all_kept { (None, None) } else { masks.of(t) };
+        let cols = match t {
+            Tensor::W1 => p.inputs(),
+            Tensor::B1 | Tensor::W2 => p.hidden(),
+            Tensor::B2 => p.classes(),
         };
         let by_element = log.unchanged[ti] > 0 && log.remaining[ti].is_none();
         let (flags, unchanged) = (&mut log.unchanged_flags[ti], log.unchanged[ti]);
@@ -371,8 +359,8 @@ pub fn apply(
                 data: data.get(t),
                 grad: grads.get_mut(t),
                 flags: by_element.then_some(flags.as_mut_slice()),
-                row_mask: if all_kept { None } else { row_mask },
-                col_mask: if all_kept { None } else { col_mask },
+                row_mask,
+                col_mask,
             },
         );
         out.bounded &= pass.bounded;
