@@ -8,6 +8,8 @@
 //! [−708, 709] (subnormal or overflowing results, ±∞, NaN) go to `f64::exp` instead.
 //! Within 1 ulp of `f64::exp` (tested on a million arguments).
 
+use super::fma;
+
 const LOG2_E: f64 = std::f64::consts::LOG2_E;
 /// ln 2 = LN2_HI + LN2_LO, with LN2_HI's last 32 bits 0 so that n·LN2_HI is exact.
 const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
@@ -30,11 +32,6 @@ const TAYLOR: [f64; 14] = {
     }
     c
 };
-
-#[inline(always)]
-fn fma(a: f64, b: f64, c: f64) -> f64 {
-    if cfg!(target_feature = "fma") { a.mul_add(b, c) } else { a * b + c }
-}
 
 /// exp(x) for x in [LOW, HIGH].
 #[inline(always)]

@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
+use super::fma;
+
 /// Products handed to a library so far: the libraries allocate packing buffers, the only
 /// allocations a training step makes (a test counts both).
 static LIBRARY_PRODUCTS: AtomicUsize = AtomicUsize::new(0);
@@ -221,13 +223,6 @@ struct Shape {
     n: usize,
     m: usize,
     k: usize,
-}
-
-/// a·b + c, fused into one rounding where the processor has FMA (a library call would be
-/// far slower than two roundings where it has not).
-#[inline(always)]
-fn fma(a: f64, b: f64, c: f64) -> f64 {
-    if cfg!(target_feature = "fma") { a.mul_add(b, c) } else { a * b + c }
 }
 
 /// c (n×m, row-major) = alpha · A · B, where A(i, l) = a[i·rs + l·cs] and B (k×m) is
