@@ -5,7 +5,7 @@
 use ndarray::{Array1, Array2, array, s};
 use nnviz::nn::dropout::Dropout;
 use nnviz::nn::gradcheck::analytic;
-use nnviz::nn::model::{argmax, evaluate, forward, loss_and_grads, sign};
+use nnviz::nn::model::{argmax, backward, evaluate, forward, loss_and_grads, sign};
 use nnviz::nn::sgd::{ChangeLog, Update};
 use nnviz::nn::{Grads, Masks, Params, Reg, Tensor, Workspace};
 use nnviz::scenario::{DropoutMode, DropoutSpec, L1Mode};
@@ -515,8 +515,9 @@ fn evaluate_in_chunks_matches_one_chunk() {
     assert_eq!(evaluate(&p, empty.view(), &[], &Masks::ones(d, m), &mut workspace(&p, 4)), None);
 }
 
-/// The training step's cheap finiteness check of the batch loss agrees with the loss
-/// itself on every combination of special logits (NaN, ±∞, huge, ordinary).
+/// The training step's cheap finiteness check of the batch loss (the method, and the
+/// answer `backward` gives from its pass over ŷ − Y) agrees with the loss itself on every
+/// combination of special logits (NaN, ±∞, huge, ordinary), with 2, 3 and 4 classes.
 #[test]
 fn cross_entropy_finiteness_check_agrees_with_the_loss() {
     let specials = [
@@ -536,12 +537,18 @@ fn cross_entropy_finiteness_check_agrees_with_the_loss() {
     ];
     for &a in &specials {
         for &b in &specials {
-            let p = constant_logits(array![a, b]);
-            let mut ws = workspace(&p, 3);
-            forward(&p, array![[1.0], [0.5], [-2.0]].view(), &Masks::ones(1, 1), &mut ws);
-            for y in [[0, 0, 0], [1, 1, 1], [0, 1, 0]] {
-                let exact = ws.cross_entropy(&y).is_finite();
-                assert_eq!(ws.cross_entropy_is_finite(&y), exact, "logits [{a}, {b}], labels {y:?}");
+            for logits in [array![a, b], array![a, 0.5, b], array![a, 0.5, b, -1.0]] {
+                let p = constant_logits(logits.clone());
+                let mut ws = workspace(&p, 3);
+                let masks = Masks::ones(1, 1);
+                forward(&p, array![[1.0], [0.5], [-2.0]].view(), &masks, &mut ws);
+                for y in [[0, 0, 0], [1, 1, 1], [0, 1, 0]] {
+                    let exact = ws.cross_entropy(&y).is_finite();
+                    assert_eq!(ws.cross_entropy_is_finite(&y), exact, "logits {logits}, labels {y:?}");
+                    let mut grads = Grads::zeros(1, 1, logits.len());
+                    let from_backward = backward(&p, &y, &masks, &mut ws, &mut grads);
+                    assert_eq!(from_backward, exact, "backward, logits {logits}, labels {y:?}");
+                }
             }
         }
     }

@@ -208,15 +208,6 @@ pub fn a_b(a: Mat, b: Mat, c: MatMut) {
     }
 }
 
-/// out = the column means of a (a's rows summed in order, times 1/rows): a product with
-/// a row of ones, so the sums stay in registers.
-pub fn column_means(a: Mat, out: &mut [f64]) {
-    assert!(out.len() == a.cols, "one mean per column");
-    let inv = 1.0 / a.rows.max(1) as f64;
-    // A(0, l) = 1 for every l: stride 0 into a one-element slice.
-    blocked(Shape { n: 1, m: a.cols, k: a.rows }, inv, &[1.0], (0, 0), a.data, out);
-}
-
 /// Output n×m, inner dimension k.
 #[derive(Clone, Copy)]
 struct Shape {
@@ -392,17 +383,6 @@ mod tests {
             let mut c = Array2::zeros((n, mm));
             a_b(Mat::all(&a), Mat::all(&b), MatMut::all(&mut c));
             assert!(close(&c, &a.dot(&b)), "a·b {n}×{k}×{mm}");
-        }
-    }
-
-    #[test]
-    fn column_means_match_ndarray() {
-        for (r, c) in [(16, 3), (16, 16), (64, 256), (5, 45), (1, 1)] {
-            let a = m(r, c, 0.37);
-            let mut out = vec![0.0; c];
-            column_means(Mat::all(&a), &mut out);
-            let mean = a.mean_axis(ndarray::Axis(0)).unwrap();
-            assert!(out.iter().zip(&mean).all(|(x, y)| (x - y).abs() < 1e-12), "{r}×{c}");
         }
     }
 

@@ -163,14 +163,19 @@ impl Trainer {
         if self.dropout.active() {
             self.dropout.draw(&mut self.masks);
         }
+        let rows = &self.order[self.cursor..end];
+        // Filled whole rather than pushed to one at a time, which would store the length on
+        // every row.
         self.batch.clear();
+        self.batch.extend_from_slice(rows);
         self.yb.clear();
+        self.yb.extend(rows.iter().map(|&idx| self.data.train.y[idx]));
         let d = self.data.train.features();
         let x = self.data.train.x.as_slice().expect("data sets are contiguous");
         let xt = self.ws.xt.as_slice_mut().expect("workspace arrays are contiguous");
         let mask = self.masks.input.as_slice().expect("masks are contiguous");
         let masked = mask.iter().any(|&v| v != 1.0);
-        for (row, &idx) in xt.chunks_exact_mut(d.max(1)).zip(&self.order[self.cursor..end]) {
+        for (row, &idx) in xt.chunks_exact_mut(d.max(1)).zip(rows) {
             let src = &x[idx * d..(idx + 1) * d];
             if masked {
                 for ((o, &v), &s) in row.iter_mut().zip(src).zip(mask) {
@@ -179,10 +184,8 @@ impl Trainer {
             } else {
                 row.copy_from_slice(src);
             }
-            self.batch.push(idx);
-            self.yb.push(self.data.train.y[idx]);
         }
-        self.ws.n = self.yb.len();
+        self.ws.n = rows.len();
         self.cursor = end;
     }
 
@@ -190,9 +193,7 @@ impl Trainer {
     /// returns whether the batch cross-entropy is finite.
     fn compute(&mut self) -> bool {
         model::forward_prepared(&self.params, &self.masks.hidden, &mut self.ws);
-        let ce_finite = self.ws.cross_entropy_is_finite(&self.yb);
-        model::backward(&self.params, &self.yb, &self.masks, &mut self.ws, &mut self.data_grads);
-        ce_finite
+        model::backward(&self.params, &self.yb, &self.masks, &mut self.ws, &mut self.data_grads)
     }
 
     /// One SGD update. Does nothing once the run has diverged.
