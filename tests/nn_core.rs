@@ -553,3 +553,22 @@ fn cross_entropy_finiteness_check_agrees_with_the_loss() {
         }
     }
 }
+
+/// A workspace's activation and gradient buffers (those not empty) start on a 64-byte
+/// boundary (so the product loops' vector loads do not straddle cache lines), are zero,
+/// and have their shapes.
+#[test]
+fn workspace_buffers_are_aligned_zeros() {
+    for (capacity, d, m, k) in [(16, 2, 16, 3), (32, 64, 32, 10), (7, 3, 5, 2), (0, 4, 4, 2), (1, 1, 1, 1)] {
+        let ws = Workspace::new(capacity, d, m, k);
+        let buffers =
+            [(&ws.xt, d), (&ws.z1, m), (&ws.h, m), (&ws.logits, k), (&ws.y_hat, k), (&ws.err, k), (&ws.g, m)];
+        for (i, (a, cols)) in buffers.into_iter().enumerate() {
+            assert_eq!(a.dim(), (capacity, cols), "buffer {i}");
+            if !a.is_empty() {
+                assert_eq!(a.as_ptr() as usize % 64, 0, "buffer {i} of {capacity}×{cols}");
+            }
+            assert!(a.as_slice().is_some_and(|s| s.iter().all(|&v| v == 0.0)), "buffer {i}");
+        }
+    }
+}

@@ -116,20 +116,32 @@ pub struct Workspace {
     pub g: Array2<f64>,
 }
 
+/// Zeros whose first element is on a 64-byte boundary, so that rows whose width is a
+/// multiple of 8 start on a cache line and the product loops' 64-byte vector loads never
+/// straddle two. Where the heap happened to place the buffers used to move the tiny
+/// workload's speed by up to 10% from one build to the next.
+fn zeros_aligned(shape: (usize, usize)) -> Array2<f64> {
+    const LANES: usize = 64 / std::mem::size_of::<f64>();
+    let len = shape.0 * shape.1;
+    let v = vec![0.0; len + LANES - 1];
+    let skip = (v.as_ptr() as usize / std::mem::size_of::<f64>()).wrapping_neg() % LANES;
+    Array1::from(v).slice_move(s![skip..skip + len]).into_shape_with_order(shape).expect("a contiguous slice")
+}
+
 impl Workspace {
     pub fn new(capacity: usize, d: usize, m: usize, k: usize) -> Self {
         Workspace {
             n: 0,
-            xt: Array2::zeros((capacity, d)),
-            z1: Array2::zeros((capacity, m)),
-            h: Array2::zeros((capacity, m)),
-            logits: Array2::zeros((capacity, k)),
-            y_hat: Array2::zeros((capacity, k)),
+            xt: zeros_aligned((capacity, d)),
+            z1: zeros_aligned((capacity, m)),
+            h: zeros_aligned((capacity, m)),
+            logits: zeros_aligned((capacity, k)),
+            y_hat: zeros_aligned((capacity, k)),
             row_max: Array1::zeros(capacity),
             row_sum: Array1::zeros(capacity),
-            err: Array2::zeros((capacity, k)),
+            err: zeros_aligned((capacity, k)),
             scratch: products::Scratch::default(),
-            g: Array2::zeros((capacity, m)),
+            g: zeros_aligned((capacity, m)),
         }
     }
 
