@@ -515,9 +515,9 @@ fn evaluate_in_chunks_matches_one_chunk() {
     assert_eq!(evaluate(&p, empty.view(), &[], &Masks::ones(d, m), &mut workspace(&p, 4)), None);
 }
 
-/// The training step's cheap finiteness check of the batch loss (the method, and the
-/// answer `backward` gives from its pass over ŷ − Y) agrees with the loss itself on every
-/// combination of special logits (NaN, ±∞, huge, ordinary), with 2, 3 and 4 classes.
+/// The training step's cheap finiteness check of the batch loss (the answer `backward`
+/// gives from its pass over ŷ − Y) agrees with the loss itself on every combination of
+/// special logits (NaN, ±∞, huge, ordinary), with 2, 3 and 4 classes.
 #[test]
 fn cross_entropy_finiteness_check_agrees_with_the_loss() {
     let specials = [
@@ -544,7 +544,6 @@ fn cross_entropy_finiteness_check_agrees_with_the_loss() {
                 forward(&p, array![[1.0], [0.5], [-2.0]].view(), &masks, &mut ws);
                 for y in [[0, 0, 0], [1, 1, 1], [0, 1, 0]] {
                     let exact = ws.cross_entropy(&y).is_finite();
-                    assert_eq!(ws.cross_entropy_is_finite(&y), exact, "logits {logits}, labels {y:?}");
                     let mut grads = Grads::zeros(1, 1, logits.len());
                     let from_backward = backward(&p, &y, &masks, &mut ws, &mut grads);
                     assert_eq!(from_backward, exact, "backward, logits {logits}, labels {y:?}");
