@@ -36,6 +36,9 @@ pub struct Frozen {
     first_change_step: Option<u64>,
     why_code: Option<&'static str>,
     why: Option<String>,
+    status: &'static str,
+    changes_next_step: bool,
+    depends_on: Vec<&'static str>,
 }
 
 /// The end-of-run line. `chosen` is only written when several runs are compared.
@@ -122,12 +125,16 @@ fn summary(name: &str, file: &str, t: &mut Trainer, last: &Metrics) -> Summary {
         frozen: PerTensor::from_fn(|x| {
             let frozen = t.changes.is_frozen(x);
             let why = t.why[x as usize].as_ref().filter(|_| frozen);
+            let status = &diag.status[x as usize];
             Frozen {
                 unchanged: t.changes.unchanged(x),
                 total: t.changes.total(x),
                 first_change_step: t.changes.first_change_step(x),
                 why_code: why.and_then(|w| w.code),
                 why: why.map(|w| w.text()),
+                status: status.status.code(),
+                changes_next_step: status.changes_next_step,
+                depends_on: status.depends_on.iter().map(|t| t.name()).collect(),
             }
         }),
         dead_hidden_units: diag.dead.len(),

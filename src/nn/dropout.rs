@@ -31,8 +31,18 @@ impl Dropout {
         (0..2).any(|l| self.keep[l] < 1.0 || self.fixed[l].is_some())
     }
 
+    /// A layer's fixed mask (true = kept), if it has one (layer 0 inputs, 1 hidden).
+    pub fn fixed(&self, layer: usize) -> Option<&[bool]> {
+        self.fixed[layer].as_deref()
+    }
+
+    /// Whether a layer draws a fresh random mask every step.
+    pub fn random(&self, layer: usize) -> bool {
+        self.fixed[layer].is_none() && self.keep[layer] < 1.0
+    }
+
     /// The multiplier of a kept unit: 1/keep in inverted mode, 1 in classic mode.
-    fn scale(&self, layer: usize) -> f64 {
+    pub fn scale(&self, layer: usize) -> f64 {
         match self.mode {
             DropoutMode::Inverted => 1.0 / self.keep[layer],
             DropoutMode::Classic => 1.0,

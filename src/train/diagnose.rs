@@ -5,11 +5,16 @@ use std::collections::BTreeMap;
 use ndarray::{ArrayView2, s};
 
 use crate::nn::model::{Masks, Workspace, forward};
+use super::status::TensorStatus;
 use crate::nn::{Params, Tensor};
 
 /// What the parameters look like at one step.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Diagnosis {
+    /// The step the diagnosis was made at.
+    pub step: u64,
+    /// Per tensor: moving, waiting, stalled or frozen for good, and what that rests on.
+    pub status: [TensorStatus; 4],
     /// Hidden units with z1 ≤ 0 on every training example.
     pub dead: Vec<usize>,
     pub duplicates: Vec<Vec<usize>>,
@@ -23,6 +28,8 @@ impl Diagnosis {
     pub fn new(p: &Params, dead: Vec<usize>) -> Self {
         let w = [Tensor::W1, Tensor::W2];
         Diagnosis {
+            step: 0,
+            status: Default::default(),
             dead,
             duplicates: duplicate_groups(p),
             zero_fraction: w.map(|t| zero_fractions(p, t).0),
@@ -35,20 +42,47 @@ impl Diagnosis {
 /// Hidden units with z1 ≤ 0 on every row of `x`, without dropout. The workspace is
 /// scratch for the forward pass, in chunks of its capacity.
 pub fn dead_units(p: &Params, x: ArrayView2<f64>, ws: &mut Workspace) -> Vec<usize> {
+    let alive = alive_units(p, x, &Masks::ones(p.inputs(), p.hidden()), ws);
+    (0..alive.len()).filter(|&j| !alive[j]).collect()
+}
+
+/// Per hidden unit: z1 > 0 on some row of `x` with the inputs multiplied by `masks.input`
+/// (z1 does not depend on the hidden mask).
+pub fn alive_units(p: &Params, x: ArrayView2<f64>, masks: &Masks, ws: &mut Workspace) -> Vec<bool> {
     let m = p.hidden();
     let mut alive = vec![false; m];
-    let ones = Masks::ones(p.inputs(), m);
     let step = ws.capacity().max(1);
     for start in (0..x.nrows()).step_by(step) {
         let end = (start + step).min(x.nrows());
-        forward(p, x.slice(s![start..end, ..]), &ones, ws);
+        forward(p, x.slice(s![start..end, ..]), masks, ws);
         for row in ws.z1.slice(s![..ws.n, ..]).rows() {
             for (a, &z) in alive.iter_mut().zip(row) {
                 *a |= z > 0.0;
             }
         }
     }
-    (0..m).filter(|&j| !alive[j]).collect()
+    alive
+}
+
+/// Per hidden unit: whether some input mask could make z1 > 0 on some row of `x`, when each
+/// input is kept (times `scale`) or dropped independently. The largest z1 a mask can give is
+/// b1 + scale·Σᵢ max(0, W1ᵢ xᵢ), and max(0, w·x) = w⁺x⁺ + w⁻x⁻ (the parts of each sign), so
+/// it is two products.
+pub fn alive_under_some_mask(p: &Params, x: ArrayView2<f64>, scale: f64) -> Vec<bool> {
+    let m = p.hidden();
+    let mut alive = vec![false; m];
+    let w_pos = p.w1.mapv(|w| w.max(0.0));
+    let w_neg = p.w1.mapv(|w| w.min(0.0));
+    for start in (0..x.nrows()).step_by(256) {
+        let chunk = x.slice(s![start..(start + 256).min(x.nrows()), ..]);
+        let most = chunk.mapv(|v| v.max(0.0)).dot(&w_pos.t()) + chunk.mapv(|v| v.min(0.0)).dot(&w_neg.t());
+        for row in most.rows() {
+            for ((a, &z), &b) in alive.iter_mut().zip(row).zip(&p.b1) {
+                *a |= b + scale * z > 0.0;
+            }
+        }
+    }
+    alive
 }
 
 /// Groups of ≥ 2 hidden units with identical W1 rows, b1 entries and W2 columns:

@@ -5,6 +5,7 @@ pub mod diagnose;
 pub mod ensemble;
 pub mod frozen;
 pub mod history;
+pub mod status;
 pub mod trainer;
 
 pub use trainer::{Eval, Inspection, Metrics, Trainer};

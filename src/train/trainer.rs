@@ -8,6 +8,7 @@ use rand::{RngExt, SeedableRng};
 
 use super::diagnose::{self, Diagnosis};
 use super::frozen::{Factors, Why};
+use super::status::Facts;
 use crate::data::Splits;
 use crate::nn::dropout::Dropout;
 use crate::nn::init::init_params;
@@ -307,13 +308,85 @@ impl Trainer {
         }
     }
 
-    /// Dead units, duplicates, zeros and norms of the current parameters.
+    /// Dead units, duplicates, zeros and norms of the current parameters, and each
+    /// tensor's status.
     pub fn diagnose(&mut self) -> Diagnosis {
         let dead = match self.dead_at.take() {
             Some((step, dead)) if step == self.step => dead,
             _ => diagnose::dead_units(&self.params, self.data.train.x.view(), &mut self.eval_ws),
         };
-        Diagnosis::new(&self.params, dead)
+        let facts = self.facts(&dead);
+        let mut diagnosis = Diagnosis::new(&self.params, dead);
+        diagnosis.step = self.step;
+        diagnosis.status = facts.statuses();
+        diagnosis
+    }
+
+    /// The values the statuses are decided from (`dead`: the units with z1 ≤ 0 on every
+    /// training example, nothing dropped). Costs one step of a copy and, with a fixed or
+    /// random input mask, one pass over the training split.
+    pub fn facts(&mut self, dead: &[usize]) -> Facts {
+        let (d, m) = (self.params.inputs(), self.params.hidden());
+        let kept = |layer: usize, n: usize| self.dropout.fixed(layer).map_or(vec![true; n], <[bool]>::to_vec);
+        let (input_kept, hidden_kept) = (kept(0, d), kept(1, m));
+        let all_hidden_dropped = !hidden_kept.contains(&true);
+        let finite = self.diverged.is_none() && self.params.all_finite();
+        let changes_next_step = if self.diverged.is_some() {
+            [false; 4]
+        } else {
+            let mut next = self.clone();
+            next.step();
+            Tensor::ALL.map(|t| next.params.get(t) != self.params.get(t))
+        };
+        let w1 = &self.params.w1;
+        let w2 = &self.params.w2;
+        let w2_kept_zero =
+            (0..m).filter(|&j| hidden_kept[j]).all(|j| w2.column(j).iter().all(|&w| w == 0.0));
+        let reg = self.reg;
+        let unpenalized = |l: usize| reg.l2[l] == 0.0 && reg.l1[l] == 0.0;
+        let w1_retained_zero = w1
+            .indexed_iter()
+            .all(|((j, i), &w)| w == 0.0 || !hidden_kept[j] || !input_kept[i]);
+        let w2_retained_zero = w2.indexed_iter().all(|((_, j), &w)| w == 0.0 || !hidden_kept[j]);
+        let kept_hidden_silent = finite && !all_hidden_dropped && self.kept_hidden_silent(dead, &hidden_kept);
+        Facts {
+            step: self.step,
+            never_changed: Tensor::ALL.map(|t| self.changes.is_frozen(t)),
+            changes_next_step,
+            last_why: Tensor::ALL.map(|t| self.why[t as usize].and_then(|w| w.code)),
+            finite,
+            all_hidden_dropped,
+            all_inputs_dropped: !input_kept.contains(&true),
+            kept_hidden_silent,
+            w2_kept_zero,
+            no_penalty_pull: [unpenalized(0) || w1_retained_zero, true, unpenalized(1) || w2_retained_zero, true],
+        }
+    }
+
+    /// Whether every hidden unit not dropped for good has z1 ≤ 0 on every training example
+    /// under every input mask the scenario can draw.
+    fn kept_hidden_silent(&mut self, dead: &[usize], hidden_kept: &[bool]) -> bool {
+        let (d, m) = (self.params.inputs(), self.params.hidden());
+        let x = self.data.train.x.view();
+        let scale = self.dropout.scale(0);
+        let silent = |alive: &[bool]| alive.iter().zip(hidden_kept).all(|(&a, &k)| !a || !k);
+        let alive = match self.dropout.fixed(0) {
+            // `dead` is z1 ≤ 0 with every input kept at multiplier 1: exactly this case.
+            None if !self.dropout.random(0) => (0..m).map(|j| !dead.contains(&j)).collect(),
+            fixed => {
+                // A fixed mask as the steps apply it; for a random one, the mask that keeps
+                // every input (a quick way to find a unit alive).
+                let mut masks = Masks::ones(d, m);
+                for (i, o) in masks.input.iter_mut().enumerate() {
+                    *o = if fixed.is_none_or(|f| f[i]) { scale } else { 0.0 };
+                }
+                diagnose::alive_units(&self.params, x, &masks, &mut self.eval_ws)
+            }
+        };
+        if !silent(&alive) {
+            return false;
+        }
+        !self.dropout.random(0) || silent(&diagnose::alive_under_some_mask(&self.params, x, scale))
     }
 
     /// The batch the next step would use (rows unmasked), its labels and its masks;

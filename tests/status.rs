@@ -1,0 +1,189 @@
+//! Frozen, waiting, stalled, moving: the status rule on the lecture's cases and on the cases
+//! where a tensor looks frozen but is not.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+
+use nnviz::load::{self, Loaded};
+use nnviz::nn::Tensor;
+use nnviz::scenario;
+use nnviz::train::Trainer;
+use nnviz::train::status::{Status, TensorStatus};
+
+fn bundled(name: &str) -> Loaded {
+    load::load(name, None).unwrap()
+}
+
+fn from_toml(src: &str) -> Loaded {
+    let s = scenario::parse("test.toml", src, Path::new(""), "test").unwrap();
+    load::finish("test.toml", s).unwrap()
+}
+
+/// The statuses after `steps` steps.
+fn statuses(l: &Loaded, steps: u64) -> [TensorStatus; 4] {
+    let mut t = Trainer::new(l.scenario.clone(), l.data.clone());
+    for _ in 0..steps {
+        t.step();
+    }
+    t.diagnose().status
+}
+
+fn codes(s: &[TensorStatus; 4]) -> [Status; 4] {
+    s.each_ref().map(|s| s.status)
+}
+
+use Status::{Frozen, Moving, NotStepped, Stalled, Waiting};
+
+#[test]
+fn zero_all_and_zero_w1_freeze_everything_but_b2() {
+    for name in ["zero_all", "zero_w1"] {
+        for steps in [1, 2, 10] {
+            let s = statuses(&bundled(name), steps);
+            assert_eq!(codes(&s), [Frozen, Frozen, Frozen, Moving], "{name} after {steps}");
+            assert!(s.iter().take(3).all(|s| !s.changes_next_step));
+            assert_eq!(s[2].depends_on, vec![Tensor::W1, Tensor::B1], "{name}: h = 0 rests on W1, b1");
+        }
+    }
+}
+
+#[test]
+fn zero_w2_waits_one_step_then_moves() {
+    let l = bundled("zero_w2");
+    let s = statuses(&l, 1);
+    assert_eq!(codes(&s), [Waiting, Waiting, Moving, Moving]);
+    assert_eq!(s[0].depends_on, vec![Tensor::W2]);
+    assert_eq!(s[1].depends_on, vec![Tensor::W2]);
+    assert!(s[0].changes_next_step && s[1].changes_next_step);
+    let s = statuses(&l, 2);
+    assert_eq!(codes(&s), [Moving; 4]);
+    let mut t = Trainer::new(l.scenario.clone(), l.data.clone());
+    t.step();
+    t.step();
+    assert_eq!(t.changes.first_change_step(Tensor::W1), Some(2));
+}
+
+#[test]
+fn step_zero_is_not_stepped_and_says_what_step_one_changes() {
+    let s = statuses(&bundled("zero_w2"), 0);
+    assert_eq!(codes(&s), [NotStepped; 4]);
+    assert_eq!(s.each_ref().map(|s| s.changes_next_step), [false, false, true, true]);
+    let s = statuses(&bundled("random_init"), 0);
+    assert!(s.iter().all(|s| s.status == NotStepped && s.changes_next_step));
+    assert_eq!(codes(&statuses(&bundled("random_init"), 1)), [Moving; 4]);
+}
+
+/// Random W1, b1 far below 0: every hidden unit is dead on every training example, for good.
+const DEAD: &str = r#"
+[data]
+source = "blobs"
+samples = 200
+[network]
+hidden = 8
+[init]
+b1 = { kind = "constant", value = -100.0 }
+"#;
+
+#[test]
+fn units_dead_on_the_whole_split_are_frozen() {
+    let s = statuses(&from_toml(DEAD), 3);
+    assert_eq!(codes(&s), [Frozen, Frozen, Frozen, Moving]);
+    assert_eq!(s[0].depends_on, vec![Tensor::W1, Tensor::B1]);
+}
+
+#[test]
+fn dead_units_under_l2_are_not_frozen() {
+    // L2 shrinks W1 every step, so W1 moves, and h = 0 no longer rests on frozen tensors.
+    let src = format!("{DEAD}\n[regularization]\nl2 = {{ W1 = 0.01, W2 = 0 }}\n");
+    let s = statuses(&from_toml(&src), 3);
+    assert_eq!(s[0].status, Moving);
+    assert_ne!(s[2].status, Frozen);
+}
+
+#[test]
+fn input_dropout_that_could_wake_a_unit_is_not_frozen() {
+    // z1 = x₁ − x₂ − 0.5 = −0.5 on both rows with every input kept, but a mask that keeps
+    // only x₁ gives 2·x₁ − 0.5 > 0 (inverted scale 1/0.5): the unit is dead only for now.
+    let src = r#"
+[data]
+source = "inline"
+x = [[1.0, 1.0], [2.0, 2.0]]
+y = [0, 0]
+classes = 2
+[network]
+hidden = 1
+[init]
+W1 = { kind = "values", values = [[1.0, -1.0]] }
+b1 = { kind = "values", values = [-0.5] }
+[train]
+shuffle = false
+[dropout]
+keep_input = 0.5
+"#;
+    let s = statuses(&from_toml(src), 1);
+    assert_ne!(s[0].status, Frozen);
+    assert_ne!(s[2].status, Frozen);
+    // Without input dropout the unit is dead for good.
+    let s = statuses(&from_toml(&src.replace("keep_input = 0.5", "keep_input = 1.0")), 1);
+    assert_eq!(codes(&s), [Frozen, Frozen, Frozen, Moving]);
+}
+
+#[test]
+fn a_random_mask_that_drops_every_hidden_unit_is_not_for_good() {
+    // keep_hidden small enough that step 1 drops all 4 units (seed found by search below).
+    let base = r#"
+[data]
+source = "blobs"
+samples = 100
+[network]
+hidden = 4
+[dropout]
+keep_hidden = 0.05
+"#;
+    let mut checked = 0;
+    for seed in 0..40 {
+        let l = from_toml(&format!("{base}seed = {seed}\n"));
+        let mut t = Trainer::new(l.scenario.clone(), l.data.clone());
+        t.step();
+        if t.masks.hidden.iter().any(|&v| v != 0.0) {
+            continue;
+        }
+        assert!(t.changes.is_frozen(Tensor::W1), "nothing kept, nothing moved");
+        let s = t.diagnose().status;
+        for x in [Tensor::W1, Tensor::B1, Tensor::W2] {
+            assert!(matches!(s[x as usize].status, Waiting | Stalled), "seed {seed}: {x:?} {:?}", s[x as usize]);
+        }
+        checked += 1;
+    }
+    assert!(checked > 0, "some seed drops every hidden unit at step 1");
+}
+
+#[test]
+fn a_fixed_mask_that_drops_every_hidden_unit_freezes_on_nothing() {
+    let src = r#"
+[data]
+source = "blobs"
+samples = 100
+[network]
+hidden = 3
+[dropout]
+hidden_mask = [0, 0, 0]
+"#;
+    let s = statuses(&from_toml(src), 2);
+    assert_eq!(codes(&s), [Frozen, Frozen, Frozen, Moving]);
+    assert!(s[0].depends_on.is_empty() && s[2].depends_on.is_empty());
+}
+
+#[test]
+fn changes_next_step_agrees_with_the_step_taken() {
+    for name in ["zero_w2", "constant_init", "dropout_slide", "random_init"] {
+        let l = bundled(name);
+        let mut t = Trainer::new(l.scenario.clone(), l.data.clone());
+        for _ in 0..4 {
+            let said = t.diagnose().status.each_ref().map(|s| s.changes_next_step);
+            let before = t.params.clone();
+            t.step();
+            let did = Tensor::ALL.map(|x| before.get(x) != t.params.get(x));
+            assert_eq!(said, did, "{name} at step {}", t.step);
+        }
+    }
+}
