@@ -129,7 +129,11 @@ keep_input = 0.5
         }
         let s = t.diagnose().status;
         for x in [Tensor::W1, Tensor::B1, Tensor::W2] {
-            assert!(matches!(s[x as usize].status, Waiting | Stalled), "seed {seed}: {x:?} {:?}", s[x as usize]);
+            assert!(
+                matches!(s[x as usize].status, Waiting | Stalled),
+                "seed {seed}: {x:?} {:?}",
+                s[x as usize]
+            );
         }
         checked += 1;
     }
@@ -162,7 +166,11 @@ keep_hidden = 0.05
         assert!(t.changes.is_frozen(Tensor::W1), "nothing kept, nothing moved");
         let s = t.diagnose().status;
         for x in [Tensor::W1, Tensor::B1, Tensor::W2] {
-            assert!(matches!(s[x as usize].status, Waiting | Stalled), "seed {seed}: {x:?} {:?}", s[x as usize]);
+            assert!(
+                matches!(s[x as usize].status, Waiting | Stalled),
+                "seed {seed}: {x:?} {:?}",
+                s[x as usize]
+            );
         }
         checked += 1;
     }

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use ndarray::{ArrayView2, s};
 
-use crate::nn::model::{Masks, Workspace, forward};
 use super::status::TensorStatus;
+use crate::nn::model::{Masks, Workspace, forward};
 use crate::nn::{Params, Tensor};
 
 /// What the parameters look like at one step.

@@ -154,11 +154,12 @@ impl Facts {
     /// lasting reason resting only on tensors of the set is frozen.
     pub fn statuses(&self) -> [TensorStatus; 4] {
         let reasons = Tensor::ALL.map(|t| self.lasting(t));
-        let mut frozen: [bool; 4] =
-            Tensor::ALL.map(|t| self.step > 0 && self.never_changed[t as usize] && !reasons[t as usize].is_empty());
+        let mut frozen: [bool; 4] = Tensor::ALL
+            .map(|t| self.step > 0 && self.never_changed[t as usize] && !reasons[t as usize].is_empty());
         let rests_in = |r: &Lasting, set: &[bool; 4]| r.depends_on().iter().all(|&d| set[d as usize]);
         loop {
-            let next = Tensor::ALL.map(|t| frozen[t as usize] && reasons[t as usize].iter().any(|r| rests_in(r, &frozen)));
+            let next = Tensor::ALL
+                .map(|t| frozen[t as usize] && reasons[t as usize].iter().any(|r| rests_in(r, &frozen)));
             if next == frozen {
                 break;
             }
@@ -224,7 +225,10 @@ mod tests {
     fn a_cycle_of_frozen_tensors_is_frozen() {
         let f = Facts { never_changed: [true, true, true, false], kept_hidden_silent: true, ..facts() };
         let s = f.statuses();
-        assert_eq!(s.each_ref().map(|s| s.status), [Status::Frozen, Status::Frozen, Status::Frozen, Status::Moving]);
+        assert_eq!(
+            s.each_ref().map(|s| s.status),
+            [Status::Frozen, Status::Frozen, Status::Frozen, Status::Moving]
+        );
         assert_eq!(s[2].lasting, Some(Lasting::HZero));
         assert_eq!(s[0].depends_on, vec![Tensor::W1, Tensor::B1]);
     }
@@ -248,7 +252,12 @@ mod tests {
 
     #[test]
     fn step_zero_is_not_stepped() {
-        let f = Facts { step: 0, kept_hidden_silent: true, changes_next_step: [false, false, true, true], ..facts() };
+        let f = Facts {
+            step: 0,
+            kept_hidden_silent: true,
+            changes_next_step: [false, false, true, true],
+            ..facts()
+        };
         let s = f.statuses();
         assert!(s.iter().all(|s| s.status == Status::NotStepped && s.depends_on.is_empty()));
         assert!(s[2].changes_next_step && !s[0].changes_next_step);

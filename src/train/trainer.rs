@@ -340,13 +340,11 @@ impl Trainer {
         };
         let w1 = &self.params.w1;
         let w2 = &self.params.w2;
-        let w2_kept_zero =
-            (0..m).filter(|&j| hidden_kept[j]).all(|j| w2.column(j).iter().all(|&w| w == 0.0));
+        let w2_kept_zero = (0..m).filter(|&j| hidden_kept[j]).all(|j| w2.column(j).iter().all(|&w| w == 0.0));
         let reg = self.reg;
         let unpenalized = |l: usize| reg.l2[l] == 0.0 && reg.l1[l] == 0.0;
-        let w1_retained_zero = w1
-            .indexed_iter()
-            .all(|((j, i), &w)| w == 0.0 || !hidden_kept[j] || !input_kept[i]);
+        let w1_retained_zero =
+            w1.indexed_iter().all(|((j, i), &w)| w == 0.0 || !hidden_kept[j] || !input_kept[i]);
         let w2_retained_zero = w2.indexed_iter().all(|((_, j), &w)| w == 0.0 || !hidden_kept[j]);
         let kept_hidden_silent = finite && !all_hidden_dropped && self.kept_hidden_silent(dead, &hidden_kept);
         Facts {
@@ -359,7 +357,12 @@ impl Trainer {
             all_inputs_dropped: !input_kept.contains(&true),
             kept_hidden_silent,
             w2_kept_zero,
-            no_penalty_pull: [unpenalized(0) || w1_retained_zero, true, unpenalized(1) || w2_retained_zero, true],
+            no_penalty_pull: [
+                unpenalized(0) || w1_retained_zero,
+                true,
+                unpenalized(1) || w2_retained_zero,
+                true,
+            ],
         }
     }
 

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use crate::app::Run;
 use crate::nn::Tensor;
+use crate::train::status::{Lasting, Status};
 
 fn groups(g: &[Vec<usize>]) -> String {
     if g.is_empty() {
@@ -30,6 +31,136 @@ fn list(u: &[usize]) -> String {
 /// column: a frozen tensor has none, a moving one says "since N".
 const COMPACT_WIDTH: u16 = 36;
 
+/// A tensor's status as shown: the diagnosis's, unless the tensor has moved since it was made
+/// (moving is a fact of the trainer, known at every step).
+fn shown_status(run: &Run, x: Tensor) -> Status {
+    let status = run.diagnosis.status[x as usize].status;
+    if run.trainer.changes.first_change_step(x).is_some() {
+        Status::Moving
+    } else if run.trainer.step == 0 {
+        Status::NotStepped
+    } else {
+        status
+    }
+}
+
+fn word(s: Status) -> &'static str {
+    match s {
+        Status::NotStepped => "not stepped",
+        Status::Moving => "moving",
+        Status::Frozen => "FROZEN",
+        Status::Waiting => "waiting",
+        Status::Stalled => "stalled",
+    }
+}
+
+fn names(ts: &[Tensor]) -> String {
+    ts.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+}
+
+fn all_dropped(mask: &Option<Vec<bool>>) -> bool {
+    mask.as_ref().is_some_and(|m| m.iter().all(|&kept| !kept))
+}
+
+/// Why a frozen tensor never moves, in the lecture's words, ending on what keeps it so.
+fn lasting_text(run: &Run, x: Tensor, lasting: Lasting) -> String {
+    let p = &run.trainer.params;
+    let zero = |v: &[f64]| v.iter().all(|&w| w == 0.0);
+    let z1 = if zero(p.get(Tensor::W1)) && zero(p.get(Tensor::B1)) {
+        "because W1 = b1 = 0".to_string()
+    } else {
+        "because z1 = W1x + b1 ≤ 0 on every training example".to_string()
+    };
+    let forever = |on: &[Tensor]| {
+        let they = if on.len() == 1 { "is" } else { "are" };
+        format!(" — and {} {they} frozen too, so this never ends", names(on))
+    };
+    match lasting {
+        Lasting::ReluDead => {
+            format!("g = 0 for every example because relu′(z1) = 0, {z1}{}", forever(lasting.depends_on()))
+        }
+        Lasting::W2Zero => format!("g = 0 for every example because W2 = 0{}", forever(lasting.depends_on())),
+        Lasting::HZero => format!(
+            "∇W2 = (ŷ−y)hᵀ = 0 for every example because h = relu(z1) = 0, {z1}{}",
+            forever(lasting.depends_on())
+        ),
+        Lasting::Dropped if x == Tensor::W1 && !all_dropped(&run.trainer.scenario.dropout.hidden_mask) => {
+            "the fixed dropout mask drops every input, so x̃ = 0 at every step".to_string()
+        }
+        Lasting::Dropped => "the fixed dropout mask drops every hidden unit at every step".to_string(),
+    }
+}
+
+/// The status lines under the table: what is frozen for good and why, what waits for which
+/// step, and at step 0 what step 1 will change.
+fn explanations(run: &Run, bold: Style) -> Vec<Line<'static>> {
+    let t = &run.trainer;
+    let d = &run.diagnosis;
+    let mut out = Vec::new();
+    if t.step == 0 {
+        let (will, wont): (Vec<Tensor>, Vec<Tensor>) =
+            Tensor::ALL.into_iter().partition(|&x| d.status[x as usize].changes_next_step);
+        let mut text = format!(
+            "not stepped yet: step 1 will change {}",
+            if will.is_empty() { "nothing".to_string() } else { names(&will) }
+        );
+        if !wont.is_empty() && !will.is_empty() {
+            text.push_str(&format!(", not {}", names(&wont)));
+        }
+        out.push(Line::from(text));
+        return out;
+    }
+    let stale = d.step != t.step;
+    let as_of = if stale { format!(" (as of step {})", d.step) } else { String::new() };
+    for x in Tensor::ALL {
+        let s = &d.status[x as usize];
+        let label = |w: &str| Span::styled(format!("{} {w}: ", x.name()), bold);
+        match shown_status(run, x) {
+            Status::Frozen => {
+                if let Some(l) = s.lasting {
+                    out.push(Line::from(vec![label("FROZEN"), Span::raw(lasting_text(run, x, l))]));
+                }
+            }
+            Status::Waiting => {
+                let why =
+                    t.why[x as usize].map_or(String::new(), |w| format!("; at step {} {}", t.step, w.text()));
+                let moving: Vec<Tensor> = s
+                    .depends_on
+                    .iter()
+                    .copied()
+                    .filter(|&o| shown_status(run, o) == Status::Moving)
+                    .collect();
+                let now = if moving.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", and {} {} moving now",
+                        names(&moving),
+                        if moving.len() == 1 { "is" } else { "are" }
+                    )
+                };
+                out.push(Line::from(vec![
+                    label("waiting"),
+                    Span::raw(format!("changes at step {}{why}{now}{as_of}", d.step + 1)),
+                ]));
+            }
+            Status::Stalled => {
+                let why =
+                    t.why[x as usize].map_or(String::new(), |w| format!("at step {} {}; ", t.step, w.text()));
+                out.push(Line::from(vec![
+                    label("stalled"),
+                    Span::raw(format!(
+                        "{why}step {} will not change it either, but nothing holds it for good{as_of}",
+                        d.step + 1
+                    )),
+                ]));
+            }
+            Status::NotStepped | Status::Moving => {}
+        }
+    }
+    out
+}
+
 pub fn lines(run: &Run, width: u16) -> Vec<Line<'static>> {
     let t = &run.trainer;
     let d = &run.diagnosis;
@@ -38,53 +169,35 @@ pub fn lines(run: &Run, width: u16) -> Vec<Line<'static>> {
     let header = if compact { "   unchanged/total" } else { "   unchanged/total  first change" };
     let mut out = vec![Line::styled(header, Style::new().add_modifier(Modifier::DIM))];
     for x in Tensor::ALL {
+        let (unchanged, total) = (t.changes.unchanged(x), t.changes.total(x));
+        let status = shown_status(run, x);
+        let state =
+            if status == Status::Frozen { Span::styled(word(status), bold) } else { Span::raw(word(status)) };
+        let name = Span::styled(format!("{:<3}", x.name()), bold);
         if compact {
-            let (unchanged, total) = (t.changes.unchanged(x), t.changes.total(x));
-            let state = if unchanged == total {
-                let code = t.why[x as usize]
-                    .as_ref()
-                    .and_then(|w| w.code)
-                    .map_or(String::new(), |c| format!(" {c}"));
-                Span::styled(format!("FROZEN{code}"), bold)
-            } else {
-                let first = t.changes.first_change_step(x).map_or(String::new(), |s| format!(" since {s}"));
-                Span::raw(format!("moving{first}"))
-            };
+            let first = t.changes.first_change_step(x).map_or(String::new(), |s| format!(" since {s}"));
             out.push(Line::from(vec![
-                Span::styled(format!("{:<3}", x.name()), bold),
+                name,
                 Span::raw(format!("{:>9} ", format!("{unchanged}/{total}"))),
                 state,
+                Span::raw(first),
             ]));
-            continue;
-        }
-        let (unchanged, total) = (t.changes.unchanged(x), t.changes.total(x));
-        let first = t.changes.first_change_step(x).map_or("—".to_string(), |s| s.to_string());
-        let state = if unchanged == total {
-            let code =
-                t.why[x as usize].as_ref().and_then(|w| w.code).map_or(String::new(), |c| format!(" {c}"));
-            Span::styled(format!("FROZEN{code}"), bold)
         } else {
-            Span::raw("moving")
-        };
-        out.push(Line::from(vec![
-            Span::styled(format!("{:<3}", x.name()), bold),
-            Span::raw(format!("{:>11}  {first:<6}", format!("{unchanged}/{total}"))),
-            state,
-        ]));
-    }
-    for x in Tensor::ALL {
-        if let Some(why) = t.why[x as usize].as_ref().filter(|_| t.changes.is_frozen(x)) {
+            let first = t.changes.first_change_step(x).map_or("—".to_string(), |s| s.to_string());
             out.push(Line::from(vec![
-                Span::styled(format!("{} frozen: ", x.name()), bold),
-                Span::raw(why.text()),
+                name,
+                Span::raw(format!("{:>11}  {first:<6}", format!("{unchanged}/{total}"))),
+                state,
             ]));
         }
     }
+    out.extend(explanations(run, bold));
+    let now = if d.step == t.step { "now".to_string() } else { format!("at step {}", d.step) };
     let m = run.trainer.params.hidden();
     let pct = |v: f64| format!("{:.1}", 100.0 * v);
     let ratio = |v: Option<f64>| v.map_or("—".to_string(), |r| format!("{r:.2}"));
     out.push(Line::from(format!(
-        "dead units {}/{m}  duplicate units {}",
+        "{now}: dead units {}/{m}  duplicate units {}",
         d.dead.len(),
         groups(&d.duplicates)
     )));
