@@ -51,16 +51,40 @@ pub struct Backprop {
     /// Per example: ∇W2 = (ŷ−y)h̃ᵀ (k×m) and ∇W1 = g x̃ᵀ (m×d).
     pub dw2: Array2<f64>,
     pub dw1: Array2<f64>,
+    /// What is 0 in this example and why, each with the factor it belongs under.
+    pub notes: Vec<(Factor, String)>,
+    /// W2 was 0 on every kept hidden unit when computed.
+    w2_kept_zero: bool,
+    /// W1 and b1 were 0 when computed.
+    w1_b1_zero: bool,
+}
+
+/// The factor of the backward pass a note belongs under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Factor {
+    X,
+    H,
+    Err,
+    G,
 }
 
 impl Backprop {
     pub fn compute(t: &Trainer, example: usize) -> Backprop {
+        let inspection = t.inspect();
+        let p = &t.params;
+        let zero = |v: &[f64]| v.iter().all(|&w| w == 0.0);
+        let w2_kept_zero = (0..p.hidden())
+            .filter(|&j| inspection.scales.hidden_kept(j))
+            .all(|j| p.w2.column(j).iter().all(|&w| w == 0.0));
         let mut out = Backprop {
             step: t.step,
-            inspection: t.inspect(),
+            inspection,
             example: 0,
             dw2: Array2::zeros((0, 0)),
             dw1: Array2::zeros((0, 0)),
+            notes: Vec::new(),
+            w2_kept_zero,
+            w1_b1_zero: zero(p.get(crate::nn::Tensor::W1)) && zero(p.get(crate::nn::Tensor::B1)),
         };
         out.select(example);
         out
@@ -81,6 +105,49 @@ impl Backprop {
         };
         self.dw2 = outer(ws.err.row(i), ws.h.row(i));
         self.dw1 = outer(ws.g.row(i), ws.xt.row(i));
+        self.notes = self.explain(i);
+    }
+
+    /// Why a factor of example `i` is 0, read off that example's values and masks only.
+    fn explain(&self, i: usize) -> Vec<(Factor, String)> {
+        let ws = &self.inspection.ws;
+        let masks = &self.inspection.scales;
+        let m = masks.hidden.len();
+        let zero = |v: ndarray::ArrayView1<f64>| v.iter().all(|&x| x == 0.0);
+        let kept: Vec<usize> = (0..m).filter(|&j| masks.hidden_kept(j)).collect();
+        let mut out = Vec::new();
+        if (0..masks.input.len()).all(|c| !masks.input_kept(c)) {
+            out.push((
+                Factor::X,
+                "x̃ = 0 for this example: every input is dropped, so ∇W1 = g x̃ᵀ = 0".to_string(),
+            ));
+        }
+        let z1_off = kept.iter().all(|&j| ws.z1[[i, j]] <= 0.0);
+        if zero(ws.h.row(i)) {
+            let because = if kept.is_empty() {
+                "every hidden unit is dropped"
+            } else if self.w1_b1_zero {
+                "z1 = W1x + b1 = 0 (W1 = 0, b1 = 0)"
+            } else {
+                "z1 ≤ 0 for every kept unit"
+            };
+            out.push((Factor::H, format!("h = 0 for this example because {because}, so ∇W2 = (ŷ−y)hᵀ = 0")));
+        }
+        if zero(ws.err.row(i)) {
+            out.push((Factor::Err, "ŷ = y for this example, so every gradient of it is 0".to_string()));
+        } else if kept.iter().all(|&j| ws.g[[i, j]] == 0.0) {
+            let z1 = if self.w1_b1_zero { "z1 = 0" } else { "z1 ≤ 0" };
+            let relu = format!("relu′(z1) = 0 for every unit ({z1}, and relu′(0) = 0)");
+            let because = match (kept.is_empty(), self.w2_kept_zero, z1_off) {
+                (true, ..) => "because every hidden unit is dropped".to_string(),
+                (false, true, true) => format!("because W2 = 0 and {relu}"),
+                (false, true, false) => "because W2 = 0".to_string(),
+                (false, false, true) => format!("because {relu}"),
+                (false, false, false) => "though no factor is 0: the terms of (ŷ−y)ᵀW2 cancel".to_string(),
+            };
+            out.push((Factor::G, format!("g = 0 for this example {because}, so ∇W1 = ∇b1 = 0")));
+        }
+        out
     }
 }
 

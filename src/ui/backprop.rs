@@ -2,8 +2,9 @@
 //! backward in the lecture's order — x → z1 → h → ŷ, then ∇W2 = (ŷ−y)hᵀ, ∇b2 = ŷ−y,
 //! gᵀ = ((ŷ−y)ᵀW2) ⊙ relu′(z1ᵀ), ∇W1 = g xᵀ, ∇b1 = g. Short vectors are numbers, long ones
 //! a one-row heatmap strip, the per-example ∇W2 and ∇W1 small heatmaps. Dropped units show
-//! "×"; an exact zero vector says "all 0"; a frozen tensor's reason (the core's sentence of
-//! the last step) stands under the factor that is 0. Everything drawn here was computed
+//! "×"; an exact zero vector says "all 0", and why this example's factor is 0 stands under
+//! it (read off this example's values and masks; the history of earlier steps belongs to the
+//! Frozen panel). Everything drawn here was computed
 //! when the view opened or the run moved on ([`crate::app::panels::Backprop`]).
 
 use ndarray::{Array2, ArrayView2};
@@ -15,9 +16,8 @@ use ratatui::widgets::{Block, Paragraph, Widget};
 
 use super::heatmap::{Heatmap, MAX_STRETCH_COLS};
 use super::text::{compact, num, wrap};
-use crate::app::panels::Backprop;
+use crate::app::panels::{Backprop, Factor};
 use crate::app::{App, Run};
-use crate::nn::Tensor;
 use crate::nn::model::argmax;
 use crate::theme::Palette;
 
@@ -75,50 +75,24 @@ fn zero_note(p: &Palette) -> Span<'static> {
     Span::styled("all 0", emphasis(p))
 }
 
-/// The reason's place for a frozen tensor.
-fn anchor(t: Tensor, code: Option<&str>, run: &Run) -> Anchor {
-    let m = run.trainer.params.hidden();
-    match code {
-        Some("h_zero") => Anchor::H,
-        Some("w2_zero" | "relu_dead") => Anchor::G,
-        Some("error_zero") => Anchor::Err,
-        Some("dropped") if (0..m).any(|j| run.trainer.masks.hidden_kept(j)) => Anchor::X,
-        Some("dropped") => Anchor::H,
-        _ => match t {
-            Tensor::W1 => Anchor::DW1,
-            Tensor::B1 => Anchor::DB1,
-            Tensor::W2 => Anchor::DW2,
-            Tensor::B2 => Anchor::DB2,
-        },
-    }
-}
-
-/// The reasons of the frozen tensors, by where they go.
-fn reasons(run: &Run, width: u16, p: &Palette) -> Vec<(Anchor, Vec<Line<'static>>)> {
-    let t = &run.trainer;
-    let mut out = Vec::new();
-    for x in Tensor::ALL {
-        let Some(why) = t.why[x as usize].as_ref().filter(|_| t.changes.is_frozen(x)) else { continue };
-        let head = format!("{} frozen at step {}: ", x.name(), t.step);
-        let text = format!("{head}{}", why.text());
-        let lines = wrap(&text, usize::from(width.saturating_sub(2)).max(10))
-            .into_iter()
-            .enumerate()
-            .map(|(i, l)| {
-                if i == 0 && l.starts_with(&head) {
-                    Line::from(vec![
-                        Span::raw("  "),
-                        Span::styled(head.clone(), emphasis(p)),
-                        Span::raw(l[head.len()..].to_string()),
-                    ])
-                } else {
-                    Line::from(format!("  {l}"))
-                }
-            })
-            .collect();
-        out.push((anchor(x, why.code, run), lines));
-    }
-    out
+/// This example's notes (what is 0 in it and why), by where they go.
+fn reasons(bp: &Backprop, width: u16) -> Vec<(Anchor, Vec<Line<'static>>)> {
+    bp.notes
+        .iter()
+        .map(|(factor, text)| {
+            let anchor = match factor {
+                Factor::X => Anchor::X,
+                Factor::H => Anchor::H,
+                Factor::Err => Anchor::Err,
+                Factor::G => Anchor::G,
+            };
+            let lines = wrap(text, usize::from(width.saturating_sub(2)).max(10))
+                .into_iter()
+                .map(|l| Line::from(format!("  {l}")))
+                .collect();
+            (anchor, lines)
+        })
+        .collect()
 }
 
 fn items<'a>(run: &Run, bp: &'a Backprop, full: bool, width: u16, p: &Palette) -> Vec<Item<'a>> {
@@ -133,7 +107,7 @@ fn items<'a>(run: &Run, bp: &'a Backprop, full: bool, width: u16, p: &Palette) -
     let y = ins.y.get(i).copied().unwrap_or(0);
     let one_hot: Vec<f64> = (0..k).map(|c| if c == y { 1.0 } else { 0.0 }).collect();
     let kept_scale = |mask: &ndarray::Array1<f64>| mask.iter().copied().find(|&s| s != 0.0 && s != 1.0);
-    let mut why = reasons(run, width, p);
+    let mut why = reasons(bp, width);
     let mut take = |a: Anchor| -> Vec<Item<'a>> {
         let (here, rest): (Vec<_>, Vec<_>) = why.drain(..).partition(|(x, _)| *x == a);
         why = rest;
@@ -355,10 +329,12 @@ pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
         return;
     };
     let (i, n, next) = (bp.example + 1, bp.rows(), bp.step + 1);
+    let as_of =
+        if bp.step == run.trainer.step { String::new() } else { format!(" (as of step {})", bp.step) };
     let title = if area.width >= 60 {
-        format!("Backprop  example {i}/{n} of step {next}'s batch")
+        format!("Backprop  example {i}/{n} of step {next}'s batch{as_of}")
     } else {
-        format!("Backprop  ex {i}/{n}, step {next}")
+        format!("Backprop  ex {i}/{n}, step {next}{as_of}")
     };
     let block = Block::bordered()
         .title(Line::styled(title, bold))
