@@ -238,30 +238,37 @@ pub fn gradcheck_report(t: &Trainer) -> Report {
     gradcheck::check(&t.params, b.x.view(), &b.y, &b.masks, t.reg(), &grads)
 }
 
-/// `{"event":"gradcheck",…}`: the largest relative error per tensor (null when every element
-/// of it was skipped, or not finite) and how many elements were skipped (a ReLU input or an
-/// L1 kink within ε).
+/// `{"event":"gradcheck",…}`: per tensor the largest relative and absolute error and whether
+/// every element passed |a − n| ≤ 1e-7 + 1e-5·|n| (null when every element of it was skipped,
+/// or when the parameters or loss are not finite, which `reason` then says), and how many
+/// elements were skipped (a ReLU input or an L1 kink within ε).
 #[derive(Clone, Debug, Serialize)]
 pub struct GradcheckLine {
     event: &'static str,
     pub scenario: String,
     pub step: u64,
     pub max_rel_error: PerTensor<Option<Num>>,
+    pub max_abs_error: PerTensor<Option<Num>>,
+    pub passed: PerTensor<Option<bool>>,
     pub skipped: PerTensor<usize>,
+    /// Why nothing was compared (parameters or loss not finite); null otherwise.
+    pub reason: Option<&'static str>,
 }
 
 /// `--gradcheck`: check the gradient of a finished run at its final parameters.
 pub fn gradcheck(t: &Trainer) -> GradcheckLine {
     let r = gradcheck_report(t);
+    // A tensor reports numbers only when some element of it was compared.
+    let compared = |x: Tensor| r.not_finite.is_none() && r.checked[x as usize] > 0;
     GradcheckLine {
         event: "gradcheck",
         scenario: t.scenario.name.clone(),
         step: t.step,
-        max_rel_error: PerTensor::from_fn(|x| {
-            let i = x as usize;
-            (r.checked[i] > 0).then_some(Num(r.max_rel_error[i]))
-        }),
+        max_rel_error: PerTensor::from_fn(|x| compared(x).then_some(Num(r.max_rel_error[x as usize]))),
+        max_abs_error: PerTensor::from_fn(|x| compared(x).then_some(Num(r.max_abs_error[x as usize]))),
+        passed: PerTensor::from_fn(|x| compared(x).then_some(r.passed[x as usize])),
         skipped: PerTensor::from_fn(|x| r.skipped[x as usize]),
+        reason: r.not_finite,
     }
 }
 

@@ -32,7 +32,8 @@ fn gradcheck_line_follows_the_summary() {
     assert_eq!(g["event"], "gradcheck");
     assert_eq!(g["scenario"], "random_init");
     assert_eq!(g["step"], 20);
-    assert_eq!(g.as_object().unwrap().len(), 5, "{g}");
+    assert_eq!(g.as_object().unwrap().len(), 8, "{g}");
+    assert!(g["reason"].is_null());
     // random_init at step 20: no gradient element is tiny enough for the rounding of the
     // loss (~1e-16 · loss / ε ≈ 1e-10) to show against rel_error's 1e-8 floor.
     for t in TENSORS {
@@ -124,4 +125,53 @@ fn a_wrong_gradient_gives_a_large_error() {
             assert_eq!(r.max_rel_error[other as usize], ok.max_rel_error[other as usize]);
         }
     }
+}
+
+#[test]
+fn every_tensor_gets_a_verdict() {
+    // digits after 50 steps: W1's relative error is ~3e-5 on elements whose gradient is ~1e-6,
+    // rounding and not a wrong gradient; the absolute rule passes it.
+    let lines = headless(&["--gradcheck", "--steps", "50", "digits"]);
+    let g = lines.last().unwrap();
+    for t in TENSORS {
+        assert_eq!(g["passed"][t], true, "{t}: {g}");
+        let abs = f(&g["max_abs_error"][t]);
+        assert!((0.0..1e-7).contains(&abs), "{t}: {abs}");
+    }
+    assert!(f(&g["max_rel_error"]["W1"]) > 1e-6, "the case the verdict is for: {g}");
+}
+
+#[test]
+fn a_wrong_gradient_fails_and_names_its_worst_element() {
+    let t = trained("random_init", 5);
+    let b = next_batch(&t);
+    let mut grads = analytic(&t.params, b.x.view(), &b.y, &b.masks, t.reg());
+    grads.w2[[1, 3]] += 1e-3;
+    let r = check(&t.params, b.x.view(), &b.y, &b.masks, t.reg(), &grads);
+    assert_eq!(r.passed, [true, true, false, true]);
+    let (idx, a, n) = r.worst[Tensor::W2 as usize].unwrap();
+    assert_eq!(idx, t.params.hidden() + 3);
+    assert!((a - n - 1e-3).abs() < 1e-7, "{a} {n}");
+    assert!(r.max_abs_error[Tensor::W2 as usize] >= 1e-3 - 1e-7);
+}
+
+#[test]
+fn a_diverged_run_reports_null_with_a_reason() {
+    let dir = common::scratch("gradcheck-diverged");
+    let file = dir.join("div.toml");
+    std::fs::write(
+        &file,
+        "[train]\nlearning_rate = 1e6\nsteps = 50\n[init]\nW1 = { kind = \"normal\", std = 1000.0 }\n",
+    )
+    .unwrap();
+    let lines = headless(&["--gradcheck", file.to_str().unwrap()]);
+    let g = lines.last().unwrap();
+    assert_eq!(g["event"], "gradcheck");
+    assert!(lines[lines.len() - 2]["diverged"].is_u64(), "the run diverges");
+    for key in ["max_rel_error", "max_abs_error", "passed"] {
+        for t in TENSORS {
+            assert!(g[key][t].is_null(), "{key}.{t}: {g}");
+        }
+    }
+    assert!(g["reason"].as_str().unwrap().contains("not finite"), "{g}");
 }

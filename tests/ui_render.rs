@@ -403,7 +403,8 @@ fn gradient_check_view() {
     let mut b = screen(&a, 120, 40);
     let s = text(&b);
     assert!(s.contains("Gradient check at step 3"));
-    assert!(s.contains("the gradients agree"), "{s}");
+    assert!(s.contains("agrees: every checked element passes"), "{s}");
+    assert!(s.lines().filter(|l| l.contains("  yes  ")).count() == 4, "each tensor passes");
     for t in ["W1", "b1", "W2", "b2"] {
         assert!(s.lines().any(|l| l.contains(&format!("│{t}  ")) && l.contains("e-")), "{t}'s error shown");
     }
@@ -411,7 +412,7 @@ fn gradient_check_view() {
     // snapshot blanks their column.
     let area = sub_area(&a, 120, 40);
     for y in area.y + 2..area.y + 6 {
-        for x in area.x + 5..area.x + 16 {
+        for x in area.x + 5..area.x + 29 {
             b[(x, y)].set_symbol("#");
         }
     }

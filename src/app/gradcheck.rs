@@ -25,6 +25,13 @@ pub struct Check {
     pub rows: usize,
     /// Largest |a − n| / max(|a|, |n|, 1e-8); `None` when no element was compared.
     pub max_rel_error: [Option<f64>; 4],
+    /// Largest |a − n|, and whether every element passed (`None` when none was compared).
+    pub max_abs_error: [Option<f64>; 4],
+    pub passed: [Option<bool>; 4],
+    /// The element furthest outside the tolerance: (row-major index, analytic, numeric).
+    pub worst: [Option<(usize, f64, f64)>; 4],
+    /// Why nothing was compared (parameters, loss or gradient not finite).
+    pub not_finite: Option<&'static str>,
     /// Elements whose probe moved a ReLU input or an L1 weight across 0.
     pub skipped: [usize; 4],
     /// Elements compared.
@@ -74,10 +81,15 @@ pub fn run(t: &Trainer) -> Check {
     let grads = gradcheck::analytic(&t.params, x.view(), &y, &masks, t.reg());
     let picks = plan(&t.params, x.nrows());
     let r = gradcheck::check_some(&t.params, x.view(), &y, &masks, t.reg(), &grads, &picks);
+    let compared = |i: usize| r.not_finite.is_none() && r.checked[i] > 0;
     Check {
         step: t.step,
         rows: x.nrows(),
-        max_rel_error: std::array::from_fn(|i| (r.checked[i] > 0).then_some(r.max_rel_error[i])),
+        max_rel_error: std::array::from_fn(|i| compared(i).then_some(r.max_rel_error[i])),
+        max_abs_error: std::array::from_fn(|i| compared(i).then_some(r.max_abs_error[i])),
+        passed: std::array::from_fn(|i| compared(i).then_some(r.passed[i])),
+        worst: std::array::from_fn(|i| r.worst[i].filter(|_| compared(i))),
+        not_finite: r.not_finite,
         skipped: r.skipped,
         checked: r.checked,
         sampled: std::array::from_fn(|i| picks[i].len()),

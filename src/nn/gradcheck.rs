@@ -10,19 +10,37 @@ use ndarray::ArrayView2;
 use super::model::{Masks, Reg, Workspace, backward, forward, penalty, regularize};
 use super::params::{Grads, Params, Tensor};
 
-/// Largest relative error per tensor, and how many elements sat within ε of a kink.
+/// Largest relative and absolute error per tensor, whether every element passed, the
+/// element furthest outside the tolerance, and how many elements sat within ε of a kink.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Report {
     pub max_rel_error: [f64; 4],
+    pub max_abs_error: [f64; 4],
+    /// Every checked element satisfies |a − n| ≤ [`ABS_TOLERANCE`] + [`REL_TOLERANCE`]·|n|.
+    pub passed: [bool; 4],
+    /// The element with the largest |a − n| / (tolerance at n): (row-major index, a, n).
+    pub worst: [Option<(usize, f64, f64)>; 4],
     pub skipped: [usize; 4],
     pub checked: [usize; 4],
+    /// Why nothing could be compared: the parameters, the loss or the analytic gradient is
+    /// not finite. The numbers above are then meaningless (and 0).
+    pub not_finite: Option<&'static str>,
 }
 
 pub const EPSILON: f64 = 1e-6;
+/// A central difference with ε = 1e-6 carries rounding of about 1e-10 / ε in the loss's
+/// units; these bounds are the pass rule |a − n| ≤ 1e-7 + 1e-5·|n|.
+pub const ABS_TOLERANCE: f64 = 1e-7;
+pub const REL_TOLERANCE: f64 = 1e-5;
 
 /// |a − n| / max(|a|, |n|, 1e-8)
 pub fn rel_error(a: f64, n: f64) -> f64 {
     (a - n).abs() / a.abs().max(n.abs()).max(1e-8)
+}
+
+/// The pass rule's bound at a numeric gradient n.
+pub fn tolerance(n: f64) -> f64 {
+    ABS_TOLERANCE + REL_TOLERANCE * n.abs()
 }
 
 /// The analytic gradient the check compares against.
@@ -69,8 +87,23 @@ pub fn check_some(
         let pattern: Vec<bool> = ws.z1.slice(ndarray::s![..ws.n, ..]).iter().map(|&z| z > 0.0).collect();
         (ws.cross_entropy(y) + penalty(q, &reg), pattern)
     };
+    report.passed = [true; 4];
+    report.not_finite = if !p.all_finite() {
+        Some("the parameters are not finite")
+    } else if !eval(p, &mut ws).0.is_finite() {
+        Some("the loss is not finite at these parameters")
+    } else if !grads.all_finite() {
+        Some("the analytic gradient is not finite")
+    } else {
+        None
+    };
+    if report.not_finite.is_some() {
+        report.passed = [false; 4];
+        return report;
+    }
     for t in Tensor::ALL {
         let ti = t as usize;
+        let mut worst_excess = f64::NEG_INFINITY;
         for &idx in &picks[ti] {
             let w = p.get(t)[idx];
             let near_l1 = t.layer().is_some_and(|l| reg.l1[l] > 0.0) && w.abs() <= EPSILON;
@@ -84,9 +117,18 @@ pub fn check_some(
                 continue;
             }
             let numeric = (plus - minus) / (2.0 * EPSILON);
-            let err = rel_error(grads.get(t)[idx], numeric);
+            let analytic = grads.get(t)[idx];
+            let abs = (analytic - numeric).abs();
             report.checked[ti] += 1;
-            report.max_rel_error[ti] = report.max_rel_error[ti].max(err);
+            report.max_rel_error[ti] = report.max_rel_error[ti].max(rel_error(analytic, numeric));
+            report.max_abs_error[ti] = report.max_abs_error[ti].max(abs);
+            // A NaN difference fails, and counts as the worst.
+            let excess = if abs.is_nan() { f64::INFINITY } else { abs / tolerance(numeric) };
+            report.passed[ti] &= excess <= 1.0;
+            if excess > worst_excess {
+                worst_excess = excess;
+                report.worst[ti] = Some((idx, analytic, numeric));
+            }
         }
     }
     report

@@ -8,54 +8,76 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
-use super::text::num;
+use super::text::{ix, num};
 use crate::app::gradcheck::Check;
 use crate::app::{App, Run};
 use crate::nn::Tensor;
 use crate::nn::gradcheck::EPSILON;
 
-/// Below this the two gradients agree (the README's rule of thumb).
-const AGREE: f64 = 1e-6;
-/// Below this they are close (float rounding where a gradient is small).
-const CLOSE: f64 = 1e-4;
+/// An element of a tensor by its row-major index, in the screen's numbering.
+fn element(t: Tensor, idx: usize, cols: usize) -> String {
+    match t {
+        Tensor::W1 | Tensor::W2 => {
+            format!("{}[{},{}]", t.name(), ix(idx / cols.max(1)), ix(idx % cols.max(1)))
+        }
+        Tensor::B1 | Tensor::B2 => format!("{}[{}]", t.name(), ix(idx)),
+    }
+}
 
-pub fn lines(c: &Check, now: u64) -> Vec<Line<'static>> {
+pub fn lines(c: &Check, now: u64, cols: [usize; 4]) -> Vec<Line<'static>> {
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let dim = Style::new().add_modifier(Modifier::DIM);
-    let mut out =
-        vec![Line::styled(format!("{:<4}{:>11}{:>9}  {}", "", "max rel err", "skipped", "checked"), dim)];
+    let mut out = vec![Line::styled(
+        format!(
+            "{:<4}{:>12}{:>12}  {:<6}{:>8}  {}",
+            "", "max rel err", "max abs err", "passed", "skipped", "checked"
+        ),
+        dim,
+    )];
+    let cell = |v: Option<f64>| v.map_or("—".to_string(), num);
     for t in Tensor::ALL {
         let i = t as usize;
-        let err = c.max_rel_error[i].map_or("—".to_string(), num);
         let probed = if c.sampled[i] == c.total[i] {
             format!("{} of {}", c.checked[i], c.total[i])
         } else {
             format!("{} (sampled {} of {})", c.checked[i], c.sampled[i], c.total[i])
         };
-        let style =
-            if c.max_rel_error[i].is_some_and(|e| e.is_nan() || e >= AGREE) { bold } else { Style::new() };
+        let passed = match c.passed[i] {
+            Some(true) => Span::raw(format!("{:<6}", "yes")),
+            Some(false) => Span::styled(format!("{:<6}", "NO"), bold),
+            None => Span::raw(format!("{:<6}", "—")),
+        };
         out.push(Line::from(vec![
             Span::styled(format!("{:<4}", t.name()), bold),
-            Span::styled(format!("{err:>11}"), style),
-            Span::raw(format!("{:>9}  {probed}", c.skipped[i])),
+            Span::raw(format!("{:>12}{:>12}  ", cell(c.max_rel_error[i]), cell(c.max_abs_error[i]))),
+            passed,
+            Span::raw(format!("{:>8}  {probed}", c.skipped[i])),
         ]));
     }
-    let worst = Tensor::ALL.into_iter().filter_map(|t| c.max_rel_error[t as usize].map(|e| (e, t))).fold(
-        None,
-        |a: Option<(f64, Tensor)>, (e, t)| if a.is_some_and(|(w, _)| w >= e) { a } else { Some((e, t)) },
-    );
-    let verdict = match worst {
-        None => "every element sat at a kink: nothing compared".to_string(),
-        Some((w, _)) if w < AGREE => format!("all below {}: the gradients agree", num(AGREE)),
-        Some((w, t)) if w < CLOSE => {
-            format!("largest {} ({}): close; rounding where ∇ is tiny does that", num(w), t.name())
-        }
-        Some((w, t)) => format!("largest {} ({}): the gradients differ", num(w), t.name()),
+    let failed: Vec<Tensor> =
+        Tensor::ALL.into_iter().filter(|&t| c.passed[t as usize] == Some(false)).collect();
+    let verdict = if let Some(why) = c.not_finite {
+        format!("nothing compared: {why}")
+    } else if c.passed.iter().all(Option::is_none) {
+        "every element sat at a kink: nothing compared".to_string()
+    } else if failed.is_empty() {
+        "agrees: every checked element passes".to_string()
+    } else {
+        let names: Vec<String> = failed
+            .iter()
+            .filter_map(|&t| {
+                c.worst[t as usize].map(|(idx, a, n)| {
+                    format!("{}: analytic {} numeric {}", element(t, idx, cols[t as usize]), num(a), num(n))
+                })
+            })
+            .collect();
+        format!("differs, worst {}", names.join("; "))
     };
     out.push(Line::styled(verdict, bold));
     out.push(Line::styled(
         format!(
-            "|a−n| / max(|a|,|n|,1e-8), central differences ε = {EPSILON:e} on the {} rows of step {}'s batch; \
+            "passed: |a−n| ≤ 1e-7 + 1e-5·|n| for every element (rel err |a−n| / max(|a|,|n|,1e-8) is \
+             large where ∇ is tiny); central differences ε = {EPSILON:e} on the {} rows of step {}'s batch; \
              skipped: a probe crossed a ReLU or L1 kink",
             c.rows,
             c.step + 1
@@ -63,7 +85,7 @@ pub fn lines(c: &Check, now: u64) -> Vec<Line<'static>> {
         dim,
     ));
     if c.step != now {
-        out.push(Line::styled(format!("now at step {now}: G twice recomputes"), dim));
+        out.push(Line::styled(format!("as of step {}; now at step {now}: G twice recomputes", c.step), dim));
     }
     out
 }
@@ -74,7 +96,9 @@ pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
         return;
     };
     let title = format!("Gradient check at step {}", c.step);
-    Paragraph::new(lines(c, run.trainer.step))
+    let p = &run.trainer.params;
+    let cols = [p.inputs(), 1, p.hidden(), 1];
+    Paragraph::new(lines(c, run.trainer.step, cols))
         .wrap(Wrap { trim: false })
         .block(
             Block::bordered()

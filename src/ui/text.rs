@@ -103,3 +103,12 @@ mod tests {
         assert!(wrap("", 5).is_empty());
     }
 }
+
+/// Units, rows and columns are numbered from 1 on screen, as in the lecture ("input 2,
+/// hidden unit 2"); JSON arrays keep their 0-based positions.
+pub const FIRST_INDEX: usize = 1;
+
+/// A 0-based index as the screen numbers it.
+pub fn ix(i: usize) -> usize {
+    i + FIRST_INDEX
+}
