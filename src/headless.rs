@@ -25,7 +25,7 @@ struct MetricsLine<'a> {
     train_acc: Option<Num>,
     val_acc: Option<Num>,
     penalty: Num,
-    grad_norm: PerTensor<Num>,
+    grad_norm: PerTensor<Option<Num>>,
     update_ratio: PerMatrix<Option<Num>>,
 }
 
@@ -101,8 +101,10 @@ fn metrics_line<'a>(name: &'a str, file: &'a str, m: &Metrics) -> MetricsLine<'a
         val_loss: m.val.map(|e| Num(e.loss)),
         train_acc: m.train.map(|e| Num(e.acc)),
         val_acc: m.val.map(|e| Num(e.acc)),
-        penalty: Num(m.penalty),
-        grad_norm: PerTensor::from_fn(|t| Num(m.grad_norm[t as usize])),
+        // + 0.0 turns a -0.0 (a sum of no terms that rounds negative) into 0.
+        penalty: Num(m.penalty + 0.0),
+        // No gradient has been computed before step 1.
+        grad_norm: PerTensor::from_fn(|t| (m.step > 0).then_some(Num(m.grad_norm[t as usize]))),
         update_ratio: PerMatrix::from_fn(|t| opt(m.update_ratio[if t == Tensor::W1 { 0 } else { 1 }])),
     }
 }

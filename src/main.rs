@@ -81,6 +81,7 @@ fn ui(cli: &Cli) -> Result<ExitCode, Failure> {
     app.steps_override = cli.steps;
     app.seed_override = cli.seed();
     app.paused = cli.paused;
+    app.start_paused = cli.paused;
     app.fresh =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
     if !runs.is_empty() {

@@ -26,9 +26,13 @@ fn metrics_at_zero_every_log_every_and_the_last_step() {
     assert_eq!(steps, [0, 10, 20, 25]);
     let first = &lines[0];
     for key in ["W1", "b1", "W2", "b2"] {
-        assert_eq!(first["grad_norm"][key], 0.0);
+        assert!(first["grad_norm"][key].is_null(), "no gradient before step 1");
+        assert!(lines[1]["grad_norm"][key].as_f64().unwrap() >= 0.0);
     }
     assert!(first["update_ratio"]["W1"].is_null());
+    // No regularization: the penalty is 0, never written as -0.0.
+    let raw = stdout(&nnviz(&["--headless", "--steps", "0", "zero_w2"]));
+    assert!(raw.contains("\"penalty\":0.0") && !raw.contains("\"penalty\":-0.0"), "{raw}");
     // 600 blobs: 360 training rows, batches of 32, 12 steps an epoch.
     assert_eq!(lines[1]["epoch"], 0);
     assert_eq!(lines[2]["epoch"], 1);

@@ -215,7 +215,17 @@ fn compare_view_renders_2_5_9_runs() {
             let s = text(&screen(&a, w, h));
             assert!(s.contains(&format!("compare {n} runs")), "{n} runs at {w}×{h}");
             assert!(s.contains("Validation loss"));
-            assert!(s.contains("★ chosen"), "{n} runs at {w}×{h}:\n{s}");
+            match a.choice() {
+                nnviz::app::Choice::One(_) => assert!(s.contains("★ chosen"), "{n} runs at {w}×{h}:\n{s}"),
+                // Beyond five runs the copies repeat a scenario with its seeds: exact ties.
+                nnviz::app::Choice::Tie(_) => {
+                    assert!(
+                        n > 5 && !s.contains('★') && s.contains("tied on validation"),
+                        "{n} at {w}×{h}:\n{s}"
+                    )
+                }
+                other => panic!("{n} runs: {other:?}"),
+            }
             let fit = (w / nnviz::ui::compare::MIN_COLUMN) as usize;
             if n > fit {
                 assert!(s.contains(&format!("{} more ▶", n - fit)), "{n} runs at {w}×{h}:\n{s}");
@@ -343,10 +353,10 @@ fn boundary_of_2d_data_and_its_hidden_units() {
     press(&mut a, Key::Char('u'));
     press(&mut a, Key::Char('u'));
     let s = text(&screen(&a, 120, 40));
-    assert!(s.contains("hidden unit 1 of 16"));
+    assert!(s.contains("hidden unit 2 of 16"), "units are numbered from 1 on screen");
     insta::assert_snapshot!("boundary_zero_w2_unit1_120x40", s);
     for (w, h) in [(80, 24), (200, 60)] {
-        assert!(text(&screen(&a, w, h)).contains("hidden unit 1"), "{w}×{h}");
+        assert!(text(&screen(&a, w, h)).contains("hidden unit 2"), "{w}×{h}");
     }
     let mut mono = app("zero_w2", ColorMode::Mono);
     press(&mut mono, Key::Char('d'));
@@ -431,4 +441,90 @@ fn wide_network_gradient_check_is_sampled() {
     let s = text(&screen(&a, 120, 40));
     assert!(s.contains("of 200704)"), "{s}");
     assert!(s.contains("sampled"));
+}
+
+#[test]
+fn help_shows_the_keys_of_the_view_it_is_opened_from() {
+    let mut a = compare_app(2);
+    press(&mut a, Key::Char('?'));
+    let s = text(&screen(&a, 120, 40));
+    assert!(s.contains("Keys of the compare view"), "{s}");
+    assert!(s.contains("select the left column") && s.contains("open the run (b, d, e, G)"));
+    assert!(!s.contains("select the scenario above"), "no menu keys in the compare view's help");
+    assert!(!s.contains("zoom in"), "no heatmap keys where there is no heatmap cursor");
+    let mut m = App::new(ColorMode::TrueColor);
+    press(&mut m, Key::Char('?'));
+    let s = text(&screen(&m, 120, 40));
+    assert!(s.contains("Keys of the menu") && s.contains("open the selected scenario"), "{s}");
+    assert!(!s.contains("gradient check"));
+}
+
+#[test]
+fn fixed_masks_are_named_by_the_units_they_drop() {
+    let a = app("dropout_slide", ColorMode::TrueColor);
+    let s = text(&screen(&a, 120, 40));
+    let header = s.lines().next().unwrap();
+    assert!(header.contains("drops input 2, hidden 2"), "{header}");
+    assert!(!header.contains("keep 1/1"), "{header}");
+}
+
+#[test]
+fn nothing_is_chosen_at_step_0_and_a_tie_is_named() {
+    let names = ["regularization/none", "regularization/l2", "regularization/l1", "regularization/dropout"];
+    let mut a = App::new(ColorMode::TrueColor);
+    a.paused = true;
+    a.open_all(names.iter().map(|n| nnviz::load::load(n, None).unwrap()).collect());
+    let s = text(&screen(&a, 200, 60));
+    assert!(!s.contains('★'), "all runs are alike at step 0:\n{s}");
+    assert_eq!(a.chosen(), None);
+    for _ in 0..20 {
+        press(&mut a, Key::Char('n'));
+    }
+    let s = text(&screen(&a, 200, 60));
+    match a.choice() {
+        nnviz::app::Choice::One(c) => {
+            assert!(s.contains("★ chosen"), "{s}");
+            assert_eq!(a.chosen(), Some(c));
+        }
+        nnviz::app::Choice::Tie(runs) => {
+            assert!(!s.contains('★') && s.contains("tied on validation"), "{runs:?}\n{s}");
+        }
+        other => panic!("after 20 steps: {other:?}"),
+    }
+    // Two copies of one scenario tie exactly, and no ★ is drawn.
+    let mut twins = App::new(ColorMode::TrueColor);
+    twins.paused = true;
+    let l = nnviz::load::load("random_init", None).unwrap();
+    twins.open_all(vec![l.clone(), l]);
+    for _ in 0..5 {
+        press(&mut twins, Key::Char('n'));
+    }
+    assert_eq!(twins.choice(), nnviz::app::Choice::Tie(vec![0, 1]));
+    let s = text(&screen(&twins, 120, 40));
+    assert!(!s.contains('★') && s.contains("tied on validation: random_init, random_init"), "{s}");
+}
+
+#[test]
+fn lecture_scenarios_open_paused_at_step_0() {
+    for name in
+        ["zero_all", "zero_w1", "zero_w2", "random_init", "constant_init", "large_init", "dropout_slide"]
+    {
+        let l = nnviz::load::load(name, None).unwrap();
+        assert!(l.scenario.ui.paused, "{name}");
+        let mut a = App::new(ColorMode::TrueColor);
+        a.open(l);
+        assert!(a.paused, "{name} opens paused");
+        let s = text(&screen(&a, 120, 40));
+        assert!(s.contains("paused at step 0: n takes one step"), "{name}:\n{s}");
+    }
+    // From the menu too.
+    let mut m = App::new(ColorMode::TrueColor);
+    let zero_w2 = nnviz::bundled::BUNDLED.iter().position(|(n, _)| n.contains("zero_w2")).unwrap();
+    for _ in 0..zero_w2 {
+        press(&mut m, Key::Down);
+    }
+    press(&mut m, Key::Enter);
+    assert!(m.paused && m.run().unwrap().loaded.scenario.name == "zero_w2");
+    let digits = nnviz::load::load("digits", None).unwrap();
+    assert!(!digits.scenario.ui.paused);
 }

@@ -102,7 +102,7 @@ impl Action {
             Action::NextUnit => "next hidden unit (d)",
             Action::Help => "this help",
             Action::Back => "close, back; quit at top",
-            Action::Enter => "start scenario (menu)",
+            Action::Enter => "open scenario / column",
             Action::Quit => "quit",
         }
     }

@@ -11,4 +11,4 @@ pub mod state;
 pub use action::Action;
 pub use panels::SubView;
 pub use run::Run;
-pub use state::{App, Budget, Screen};
+pub use state::{App, Budget, Choice, Screen};

@@ -80,6 +80,8 @@ pub struct App {
     /// First column shown in the compare view.
     pub scroll: usize,
     pub paused: bool,
+    /// `--paused`: every run opened from the menu starts paused.
+    pub start_paused: bool,
     pub speed: usize,
     pub view: View,
     pub help: bool,
@@ -115,6 +117,18 @@ pub struct App {
     from_menu: Option<usize>,
 }
 
+/// The best run on validation, as the compare view shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Choice {
+    /// A unique best, after an evaluation past step 0.
+    One(usize),
+    /// Several runs share the best validation accuracy and loss.
+    Tie(Vec<usize>),
+    /// Some run has not been evaluated past step 0 (all runs are alike there).
+    NotYet,
+    NoValidation,
+}
+
 /// What to train next: the runner decides how much time that may take.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Budget {
@@ -133,6 +147,7 @@ impl App {
             current: 0,
             scroll: 0,
             paused: false,
+            start_paused: false,
             speed: SPEEDS.len() - 4,
             view: View::default(),
             help: false,
@@ -174,6 +189,10 @@ impl App {
         self.current = 0;
         self.scroll = 0;
         self.screen = if self.runs.len() > 1 { Screen::Compare } else { Screen::Single };
+        // The lecture's step-by-step cases open paused at step 0 (`[ui] paused = true`).
+        if self.runs.iter().any(|r| r.loaded.scenario.ui.paused) {
+            self.paused = true;
+        }
         self.view = View::default();
         self.credit = 0.0;
         self.close_sub();
@@ -184,11 +203,25 @@ impl App {
         self.runs.get(self.current)
     }
 
-    /// The run to quote, chosen on validation (see [`crate::train::compare::choose`]).
+    /// The run to quote, chosen on validation (see [`crate::train::compare::choose`]): only
+    /// once every run has been evaluated past step 0, and only a unique best.
     pub fn chosen(&self) -> Option<usize> {
+        match self.choice() {
+            Choice::One(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// What the compare view can say about the best run on validation right now.
+    pub fn choice(&self) -> Choice {
         let val: Vec<_> =
             self.runs.iter().map(|r| (r.metrics.val.map(|e| e.acc), r.metrics.val.map(|e| e.loss))).collect();
-        crate::train::compare::choose(&val)
+        let Some(best) = crate::train::compare::choose(&val) else { return Choice::NoValidation };
+        if self.runs.iter().any(|r| r.metrics.step == 0) {
+            return Choice::NotYet;
+        }
+        let tied: Vec<usize> = (0..val.len()).filter(|&i| val[i] == val[best]).collect();
+        if tied.len() > 1 { Choice::Tie(tied) } else { Choice::One(best) }
     }
 
     pub fn comparing(&self) -> bool {
@@ -307,6 +340,7 @@ impl App {
     /// Train every run up to `n` steps in lockstep (all at the same step after the call,
     /// except runs that are done). Returns the steps taken by the furthest run.
     pub fn train(&mut self, n: u64) -> u64 {
+        let done_before = self.runs.iter().filter(|r| r.done()).count();
         let mut most = 0;
         for run in &mut self.runs {
             let start = run.trainer.step;
@@ -321,7 +355,9 @@ impl App {
         // At a readable speed the sub-view follows every step; faster, it is updated
         // about ten times a second (the runner reports the time through `budget`).
         let readable = SPEEDS[self.speed].is_some_and(|r| r <= FOLLOW_EVERY_STEP);
-        if most > 0 && (readable || self.since_panels >= LIVE_PERIOD) {
+        // A run that stopped in this call gets its views at the step it stopped at.
+        let stopped = self.runs.iter().filter(|r| r.done()).count() > done_before;
+        if most > 0 && (readable || stopped || self.since_panels >= LIVE_PERIOD) {
             self.update_panels(false);
             self.since_panels = 0.0;
         }
@@ -456,6 +492,7 @@ impl App {
                 let (name, _) = bundled::BUNDLED[selected];
                 match load::load(name, self.seed_override) {
                     Ok(loaded) => {
+                        self.paused = self.start_paused;
                         self.open(loaded);
                         self.from_menu = Some(selected);
                     }

@@ -16,10 +16,11 @@ use super::read::{self, Bound, Defect, Value};
 use super::suggest;
 use super::{
     DataSpec, DropoutMode, DropoutSpec, Init, InitSpec, L1Mode, Pos, RegSpec, Scenario, ScenarioError,
-    Source, TrainSpec, pos_of,
+    Source, TrainSpec, UiSpec, pos_of,
 };
 
-const TOP_KEYS: &[&str] = &["name", "about", "data", "network", "init", "train", "regularization", "dropout"];
+const TOP_KEYS: &[&str] =
+    &["name", "about", "data", "network", "init", "train", "regularization", "dropout", "ui"];
 const DATA_KEYS: &[&str] = &[
     "source",
     "samples",
@@ -40,6 +41,7 @@ const TRAIN_KEYS: &[&str] = &["learning_rate", "batch_size", "steps", "shuffle",
 const REG_KEYS: &[&str] = &["l2", "l1", "l1_mode"];
 const WEIGHT_KEYS: &[&str] = &["W1", "W2"];
 const DROPOUT_KEYS: &[&str] = &["keep_input", "keep_hidden", "mode", "input_mask", "hidden_mask", "seed"];
+const UI_KEYS: &[&str] = &["paused"];
 
 /// Every section with its keys, for "did you mean" across sections.
 const SECTIONS: &[(&str, &[&str])] = &[
@@ -49,6 +51,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("train", TRAIN_KEYS),
     ("regularization", REG_KEYS),
     ("dropout", DROPOUT_KEYS),
+    ("ui", UI_KEYS),
 ];
 
 /// Synthetic sources hold at most this many feature values (samples × features).
@@ -231,6 +234,7 @@ fn document(cx: &mut Ctx, doc: &DeTable, base: &Path, stem: &str) -> Option<Scen
         train: train(cx, section("train"), inline),
         reg: regularization(cx, section("regularization")),
         dropout: dropout(cx, section("dropout")),
+        ui: ui(cx, section("ui")),
         data: data?,
         positions: BTreeMap::new(),
     })
@@ -452,6 +456,18 @@ fn network(cx: &mut Ctx, t: &DeTable) -> usize {
         }
     }
     hidden
+}
+
+fn ui(cx: &mut Ctx, t: &DeTable) -> UiSpec {
+    let mut s = UiSpec::default();
+    for (key, k, v) in entries(t) {
+        let path = format!("ui.{key}");
+        match key {
+            "paused" => cx.set(&path, v, &mut s.paused, read::boolean),
+            _ => cx.unknown(&path, k, UI_KEYS, true),
+        }
+    }
+    s
 }
 
 fn train(cx: &mut Ctx, t: &DeTable, inline: bool) -> TrainSpec {
@@ -687,6 +703,7 @@ mod tests {
     fn empty_file_gives_all_defaults() {
         let s = ok("");
         let expected = Scenario {
+            ui: UiSpec::default(),
             name: "stem".into(),
             about: String::new(),
             data: DataSpec {
@@ -817,6 +834,7 @@ seed = 11
         let mut s = ok(FULL);
         s.positions.clear();
         let expected = Scenario {
+            ui: UiSpec::default(),
             name: "full".into(),
             about: "every key".into(),
             data: DataSpec {

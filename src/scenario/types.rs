@@ -23,9 +23,17 @@ pub struct Scenario {
     pub train: TrainSpec,
     pub reg: RegSpec,
     pub dropout: DropoutSpec,
+    pub ui: UiSpec,
     /// Where each key given in the file stands (dotted path → position of its value),
     /// so checks made after validation can still point at the line.
     pub positions: BTreeMap<String, Pos>,
+}
+
+/// How the terminal UI opens the scenario.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UiSpec {
+    /// Open paused at step 0 (the lecture's step-by-step cases).
+    pub paused: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

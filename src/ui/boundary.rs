@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use super::heatmap::Heatmap;
-use super::text::{compact, num};
+use super::text::{compact, ix, num};
 use crate::app::panels::{Boundary, GRID_COLS, GRID_ROWS, Images, Plane};
 use crate::app::{App, Run};
 use crate::theme::{ColorMode, Palette, nearest_ansi256};
@@ -171,12 +171,15 @@ fn render_plane(app: &App, run: &Run, plane: &Plane, area: Rect, buf: &mut Buffe
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let m = run.trainer.params.hidden();
     let title = match &plane.unit {
-        Some((j, _, _)) => format!("hidden unit {j} of {m}: h{j} = relu(w{j}·x + b1[{j}])"),
+        Some((j, _, _)) => {
+            let j = ix(*j);
+            format!("hidden unit {j} of {m}: h{j} = relu(w{j}·x + b1[{j}])")
+        }
         None => "Decision boundary: predicted class".to_string(),
     };
     let block = Block::bordered()
         .title(Line::styled(title, bold))
-        .title(Line::from(format!("step {}", plane.step)).right_aligned())
+        .title(Line::from(step_title(plane.step, run.trainer.step)).right_aligned())
         .title_bottom(Line::from(" u next unit  d or Esc closes ").right_aligned());
     let inner = block.inner(area);
     block.render(area, buf);
@@ -215,6 +218,11 @@ fn render_plane(app: &App, run: &Run, plane: &Plane, area: Rect, buf: &mut Buffe
 /// The size of an 8×8 tile at `s` (columns, rows).
 fn tile(s: u16, mono: bool) -> (u16, u16) {
     if mono { (16 * s, 8 * s) } else { (8 * s, 4 * s) }
+}
+
+/// "step N", or "as of step N" when the run has moved on since the view was computed.
+fn step_title(computed: u64, now: u64) -> String {
+    if computed == now { format!("step {now}") } else { format!("as of step {computed} (now {now})") }
 }
 
 fn render_images(app: &App, run: &Run, im: &Images, area: Rect, buf: &mut Buffer) {
@@ -267,7 +275,7 @@ fn render_images(app: &App, run: &Run, im: &Images, area: Rect, buf: &mut Buffer
         let x = grid.x + col * (tw + 1);
         let y = grid.y + row * (th + 1);
         let h = im.h.get(j).copied().unwrap_or(0.0);
-        let label = format!("{j} h={}", compact(h));
+        let label = format!("{} h={}", ix(j), compact(h));
         let style = if h > 0.0 { bold } else { Style::new().add_modifier(Modifier::DIM) };
         buf.set_stringn(x, y, &label, usize::from(tw), style);
         let img = Array2::from_shape_fn((8, 8), |(r, c)| w1.get([j, r * 8 + c]).copied().unwrap_or(0.0));

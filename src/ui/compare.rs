@@ -11,7 +11,7 @@ use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Widget
 use super::heatmap::Heatmap;
 use super::text::{num, percent, short};
 use super::{matrix, too_small};
-use crate::app::{App, Run};
+use crate::app::{App, Choice, Run};
 use crate::nn::Tensor;
 use crate::scenario::Init;
 use crate::theme::ColorMode;
@@ -113,12 +113,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let cols = Layout::horizontal(vec![Constraint::Ratio(1, shown as u32); shown]).split(columns);
     let y_max = shared_loss_max(app);
     let scales = [max_abs(app, Tensor::W1), max_abs(app, Tensor::W2)];
-    let chosen = app.chosen();
+    let choice = app.choice();
+    let chosen = match &choice {
+        Choice::One(c) => Some(*c),
+        _ => None,
+    };
     for (k, rect) in cols.iter().enumerate() {
         let i = first + k;
         column(app, i, chosen == Some(i), y_max, scales, *rect, buf);
     }
-    footer(app, first, shown, chosen, foot, buf);
+    footer(app, first, shown, &choice, foot, buf);
 }
 
 fn header_line(app: &App, area: Rect, buf: &mut Buffer) {
@@ -221,12 +225,7 @@ fn column(app: &App, i: usize, chosen: bool, y_max: f64, scales: [f64; 2], area:
             short(s.reg.l1[0]),
             short(s.reg.l1[1])
         )),
-        Line::from(format!(
-            "keep {}/{} init {}",
-            short(d.keep_input),
-            short(d.keep_hidden),
-            init_name(&s.init.w1)
-        )),
+        Line::from(format!("{} init {}", super::header::dropout(d), init_name(&s.init.w1))),
     ])
     .render(settings, buf);
     mini_chart(run, app.colors, y_max, chart, buf);
@@ -303,7 +302,7 @@ fn mini_chart(run: &Run, colors: ColorMode, y_max: f64, area: Rect, buf: &mut Bu
         .render(area, buf);
 }
 
-fn footer(app: &App, first: usize, shown: usize, chosen: Option<usize>, area: Rect, buf: &mut Buffer) {
+fn footer(app: &App, first: usize, shown: usize, choice: &Choice, area: Rect, buf: &mut Buffer) {
     if let Some(msg) = &app.message {
         Line::from(format!(" {msg}")).render(area, buf);
         return;
@@ -317,14 +316,18 @@ fn footer(app: &App, first: usize, shown: usize, chosen: Option<usize>, area: Re
     if right > 0 {
         parts.push(format!("{right} more ▶"));
     }
-    let quote = match (chosen, app.all_done()) {
-        (Some(c), true) => {
-            format!("chosen on validation: {} — quote its test accuracy", app.runs[c].loaded.scenario.name)
-        }
-        (Some(_), false) => {
+    let name = |i: usize| app.runs[i].loaded.scenario.name.clone();
+    let quote = match (choice, app.all_done()) {
+        (Choice::One(c), true) => format!("★ chosen on validation: {} — quote its test accuracy", name(*c)),
+        (Choice::One(_), false) => {
             "★ = best validation accuracy so far; test accuracy when the runs are done".to_string()
         }
-        (None, _) => "no validation split: nothing is chosen".to_string(),
+        (Choice::Tie(runs), _) => {
+            let names: Vec<String> = runs.iter().map(|&i| name(i)).collect();
+            format!("tied on validation: {} — nothing chosen", names.join(", "))
+        }
+        (Choice::NotYet, _) => "the best on validation is chosen after the first steps".to_string(),
+        (Choice::NoValidation, _) => "no validation split: nothing is chosen".to_string(),
     };
     parts.push(quote);
     parts.push("Left/Right select  Enter open  space pause  n step  r restart  ? help  q quit".to_string());

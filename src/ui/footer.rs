@@ -25,6 +25,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Line::from(spans).render(area, buf);
         return;
     }
+    let at_start = app.paused && app.runs.iter().all(|r| r.trainer.step == 0);
+    if at_start && matches!(app.screen, crate::app::Screen::Single | crate::app::Screen::Compare) {
+        let (step, run) = (label_of(crate::app::Action::Step), label_of(crate::app::Action::TogglePause));
+        spans.push(Span::styled(
+            format!("paused at step 0: {step} takes one step, {run} runs  "),
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
+    }
     let side_by_side = super::layout::side_by_side(area);
     for b in KEYMAP.iter().filter(|b| b.footer) {
         let (label, word) = match b.action {

@@ -7,6 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
+use super::text::ix;
 use crate::app::Run;
 use crate::nn::Tensor;
 use crate::train::status::{Lasting, Status};
@@ -19,11 +20,11 @@ fn groups(g: &[Vec<usize>]) -> String {
     shown.join(" ")
 }
 
-/// "0,1,2" or "0..15" for a run of consecutive units.
+/// "1,2,3" or "1..16" for a run of consecutive units, numbered as on screen.
 fn list(u: &[usize]) -> String {
     match (u.first(), u.last()) {
-        (Some(&a), Some(&b)) if u.len() > 3 && b - a + 1 == u.len() => format!("{a}..{b}"),
-        _ => u.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+        (Some(&a), Some(&b)) if u.len() > 3 && b - a + 1 == u.len() => format!("{}..{}", ix(a), ix(b)),
+        _ => u.iter().map(|&j| ix(j).to_string()).collect::<Vec<_>>().join(","),
     }
 }
 

@@ -6,9 +6,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::text::short as num;
+use super::text::{ix, short as num};
 use crate::app::{App, Run};
-use crate::scenario::{DropoutMode, L1Mode};
+use crate::scenario::{DropoutMode, DropoutSpec, L1Mode};
 
 /// Regularization and dropout in short, e.g. "L2 0.01/0.01 · L1 0/0 · dropout 0.8/0.5 inverted".
 pub fn settings(run: &Run) -> String {
@@ -18,15 +18,39 @@ pub fn settings(run: &Run) -> String {
     if s.reg.l1 != [0.0; 2] && s.reg.l1_mode == L1Mode::Proximal {
         out.push_str(" prox");
     }
-    let d = &s.dropout;
     if run.trainer.dropout_active() {
-        let mode = if d.mode == DropoutMode::Classic { "classic" } else { "inverted" };
-        let fixed = if d.input_mask.is_some() || d.hidden_mask.is_some() { " fixed masks" } else { "" };
-        out.push_str(&format!(" · keep {}/{} {mode}{fixed}", num(d.keep_input), num(d.keep_hidden)));
+        out.push_str(&format!(" · {}", dropout(&s.dropout)));
     } else {
         out.push_str(" · no dropout");
     }
     out
+}
+
+/// The dropout in force: a fixed mask by the units it drops ("drops input 2, hidden 2"), a
+/// random one by its keep probability, then the mode.
+pub fn dropout(d: &DropoutSpec) -> String {
+    let mode = if d.mode == DropoutMode::Classic { "classic" } else { "inverted" };
+    let dropped = |mask: &[bool]| {
+        let units: Vec<String> = (0..mask.len()).filter(|&i| !mask[i]).map(|i| ix(i).to_string()).collect();
+        if units.is_empty() { "none".to_string() } else { units.join(",") }
+    };
+    let mut fixed = Vec::new();
+    let mut random = Vec::new();
+    for (layer, mask, keep) in
+        [("input", &d.input_mask, d.keep_input), ("hidden", &d.hidden_mask, d.keep_hidden)]
+    {
+        match mask {
+            Some(m) => fixed.push(format!("{layer} {}", dropped(m))),
+            None if keep < 1.0 => random.push(format!("keep {layer} {}", num(keep))),
+            None => {}
+        }
+    }
+    match (fixed.is_empty(), random.is_empty()) {
+        // Both layers random (or one at 1): the familiar "keep 0.8/0.5".
+        (true, _) => format!("keep {}/{} {mode}", num(d.keep_input), num(d.keep_hidden)),
+        (false, true) => format!("drops {} {mode}", fixed.join(", ")),
+        (false, false) => format!("drops {}, {} {mode}", fixed.join(", "), random.join(", ")),
+    }
 }
 
 pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {

@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
-use super::text::num;
+use super::text::{ix, num};
 use crate::app::{App, Run};
 use crate::nn::Tensor;
 use crate::nn::model::sign;
@@ -19,12 +19,14 @@ pub fn index(run: &Run, t: Tensor, (r, c): (usize, usize)) -> usize {
     r * cols + c
 }
 
+/// Units numbered as on screen; an output is named by its class label (digits: class 3 is
+/// the digit 3).
 fn connects(t: Tensor, (r, c): (usize, usize)) -> String {
     match t {
-        Tensor::W1 => format!("input {c} → hidden {r}"),
-        Tensor::B1 => format!("bias of hidden {r}"),
-        Tensor::W2 => format!("hidden {c} → output {r}"),
-        Tensor::B2 => format!("bias of output {r}"),
+        Tensor::W1 => format!("input {} → hidden {}", ix(c), ix(r)),
+        Tensor::B1 => format!("bias of hidden {}", ix(r)),
+        Tensor::W2 => format!("hidden {} → output of class {r}", ix(c)),
+        Tensor::B2 => format!("bias of the output of class {r}"),
     }
 }
 
@@ -43,8 +45,8 @@ pub fn lines(app: &App, run: &Run) -> Vec<Line<'static>> {
     let data = tr.data_grads.get(t)[i];
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let name = match t {
-        Tensor::B1 | Tensor::B2 => format!("{}[{r}]", t.name()),
-        _ => format!("{}[{r},{c}]", t.name()),
+        Tensor::B1 | Tensor::B2 => format!("{}[{}]", t.name(), ix(r)),
+        _ => format!("{}[{},{}]", t.name(), ix(r), ix(c)),
     };
     let changed = if tr.changes.ever_changed(t, i) { "changed" } else { "never changed" };
     let mut out = vec![

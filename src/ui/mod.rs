@@ -37,7 +37,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         (_, None) => {}
     }
     if app.help {
-        help::render(area, buf);
+        help::render(app.screen, area, buf);
     }
 }
 

@@ -80,6 +80,15 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// Units, rows and columns are numbered from 1 on screen, as in the lecture ("input 2,
+/// hidden unit 2"); JSON arrays keep their 0-based positions.
+pub const FIRST_INDEX: usize = 1;
+
+/// A 0-based index as the screen numbers it.
+pub fn ix(i: usize) -> usize {
+    i + FIRST_INDEX
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,13 +111,4 @@ mod tests {
         assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
         assert!(wrap("", 5).is_empty());
     }
-}
-
-/// Units, rows and columns are numbered from 1 on screen, as in the lecture ("input 2,
-/// hidden unit 2"); JSON arrays keep their 0-based positions.
-pub const FIRST_INDEX: usize = 1;
-
-/// A 0-based index as the screen numbers it.
-pub fn ix(i: usize) -> usize {
-    i + FIRST_INDEX
 }
