@@ -4,48 +4,62 @@
 //! and title). Vectors are passed as 1×n or n×1 views. All layout math lives in [`Geometry`]
 //! ([`geometry`]), which rendering, the cursor and mouse hit-testing share.
 //!
-//! # Units
+//! # Modes
 //!
-//! The area is divided into *units*, the smallest thing that can show one value:
-//! - colour modes: one unit is one terminal column × **half** a terminal row. Two matrix rows share a
-//!   terminal row, drawn as `'▀'` with fg = upper unit, bg = lower unit. An odd last unit row leaves
-//!   the lower half in the default background ([`Color::Reset`]).
-//! - [`ColorMode::Mono`]: one unit is **two** terminal columns × one terminal row: a glyph from
-//!   [`MONO_RAMP`](crate::theme::MONO_RAMP) by |t| plus a sign mark (`'+'`/`'-'`); exact zero is
-//!   `"· "`, non-finite `'!'` (+ sign mark for ±∞). No colour or modifier is needed to read it.
-//!   An odd last terminal column is left untouched.
+//! - **Numbers**: when every column gets at least [`MIN_NUMBER_COLS`] terminal columns and every
+//!   matrix row its own terminal row, each value is printed in its cell ([`cell_number`]: 3
+//!   significant digits, whole numbers without decimals, exact 0 as `0`, `NaN`/`inf`), centred,
+//!   on its colour, in black or white by the colour's luminance ([`Palette::ink`]). A cell is at
+//!   most [`MAX_NUMBER_COLS`] wide. In Mono the numbers are plain text.
+//! - Otherwise the area is divided into *units*, the smallest thing that can show one value:
+//!   - colour modes: one unit is one terminal column × **half** a terminal row. Two matrix rows
+//!     share a terminal row, drawn as `'▀'` with fg = upper unit, bg = lower unit. An odd last
+//!     unit row leaves the lower half in the default background ([`Color::Reset`]).
+//!   - [`ColorMode::Mono`]: one unit is **two** terminal columns × one terminal row: a glyph from
+//!     [`MONO_RAMP`](crate::theme::MONO_RAMP) by |t| plus a sign mark (`'+'`/`'-'`); exact zero
+//!     is `"· "`, non-finite `'!'` (+ sign mark for ±∞). An odd last terminal column is left
+//!     untouched.
+//!
+//! # Labels
+//!
+//! When the area has a terminal row per matrix row and one more, the top row holds the column
+//! labels (unit numbers, counted from [`UNIT_BASE`]) and, for matrices with more than one column,
+//! a column on the left the row labels — if that does not make the columns coarser. A label is
+//! printed only when the largest one fits its column with a space to spare. The cursor's row and
+//! column labels are reversed.
 //!
 //! # Rules
 //!
 //! Each axis (rows → vertical units, columns → horizontal units) is laid out independently:
 //! - **Aggregation** (matrix larger than the area): at zoom 0 the block is
-//!   `ceil(n / available_units)` elements per unit (so `ceil(rows / (2·height)) ×
-//!   ceil(cols / width)` in colour modes). A block shows its element of largest |value|, keeping
-//!   its sign (first one in row-major order on ties); it is "exact zero" only if all its elements
-//!   are 0; if any element is non-finite the block is non-finite (NaN must never hide). In the mask
-//!   view a block is highlighted if **any** of its elements is unchanged (like the max-|v| rule,
-//!   aggregation never hides the interesting element).
+//!   `ceil(n / available_units)` elements per unit. A block shows its element of largest |value|,
+//!   keeping its sign (first one in row-major order on ties); it is "exact zero" only if all its
+//!   elements are 0; if any element is non-finite the block is non-finite (NaN must never hide).
+//!   In the mask view a block is highlighted if **any** of its elements is unchanged.
 //! - **Zoom** `k` divides the block size by 2^k, rounding up, down to 1 element per unit. When the
 //!   zoomed matrix no longer fits, the view scrolls so that the cursor's block is centred, clamped
 //!   at the edges (no cursor: the view starts at the top-left). Blocks are aligned to multiples of
 //!   the block size, so scrolling never changes what a block contains.
 //! - **Stretch** (matrix smaller than the area, colour modes only): each element may take up to
 //!   [`MAX_STRETCH_COLS`] terminal columns and [`MAX_STRETCH_ROWS`] half-rows (i.e. one full
-//!   terminal row), `min(available / n, max)` per axis. Zoom does not stretch further. Mono never
-//!   stretches: its 2-column "glyph + sign" cell is already readable text.
-//! - **Colours**, by priority: cursor > non-finite > mask-view highlight (unchanged) > exact zero >
-//!   the diverging colormap of `t = value / scale` (dimmed for changed elements in the mask view).
-//!   `scale ≤ 0` (or not finite) draws every nonzero value as neutral (t = 0).
-//! - **Cursor**: every unit whose block contains the cursor element is painted in
-//!   [`Palette::cursor`] (only that half of a `'▀'` cell). In Mono the glyph becomes `'◆'` (sign
-//!   mark kept) and the two cells are also reversed. A cursor outside the matrix is ignored.
+//!   terminal row), `min(available / n, max)` per axis. Zoom does not stretch further.
+//! - **Colours**, by priority: non-finite > mask-view highlight (unchanged) > exact zero > the
+//!   dark-centred diverging map of `t = value / scale` (dimmed for changed elements in the mask
+//!   view). `scale ≤ 0` (or not finite) draws every nonzero value as neutral (t = 0). A cell that
+//!   shows only exact zeros gets a `·` ([`Palette::zero_mark`]) on the black.
+//! - **Cursor**: a marker that keeps the value visible, never a fill. Numbers: the value in bold,
+//!   underlined, between `[` `]` in [`Palette::cursor`]. Colour cells: `[` … `]` (`◆` in a
+//!   one-column cell) in the cursor colour over the value's own colour. Mono glyphs: the glyph
+//!   and sign mark stay, bold and underlined. A cursor outside the matrix is ignored.
 //! - **Mask view** (`highlight: Some`, row-major, `true` = unchanged since step 0): unchanged in
 //!   [`Palette::highlight`], changed in [`Palette::dimmed`]. In Mono unchanged elements show `'○'`
-//!   (sign mark kept). A mask whose length is not rows·cols is ignored.
+//!   (sign mark kept; before the number in number mode). A mask whose length is not rows·cols is
+//!   ignored.
 //!
 //! [`element_at`](Geometry::element_at) maps a terminal cell to the first element (top-left) of
 //! the block drawn in it (its upper half in colour modes); [`cell_of`](Geometry::cell_of) maps an
-//! element to the (first) terminal cell that draws it, and the two invert each other.
+//! element to the (first) terminal cell that draws it, and the two invert each other. Label cells
+//! map to no element.
 
 use std::ops::Range;
 
@@ -56,15 +70,22 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+pub use super::text::UNIT_BASE;
 use crate::theme::{ColorMode, Palette, mono_glyph};
 
 /// Colour modes: at most this many terminal columns per element when stretching.
 pub const MAX_STRETCH_COLS: usize = 4;
 /// Colour modes: at most this many half-rows (2 = one terminal row) per element when stretching.
 pub const MAX_STRETCH_ROWS: usize = 2;
+/// Number mode needs at least this many terminal columns per matrix column.
+pub const MIN_NUMBER_COLS: usize = 6;
+/// Number mode: at most this many terminal columns per cell (room for `[-0.123]`).
+pub const MAX_NUMBER_COLS: usize = 8;
 
 /// The upper-half block glyph used in colour modes.
 const HALF: char = '▀';
+/// The mark on cells that hold only exact zeros.
+const ZERO_DOT: char = '·';
 
 /// Layout of one axis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,6 +119,11 @@ impl Axis {
         Axis { n, block, stretch: 1, first: first_block * block, units: avail }
     }
 
+    /// Every element in its own unit.
+    fn whole(n: usize) -> Axis {
+        Axis { n, block: 1, stretch: 1, first: 0, units: n }
+    }
+
     /// Elements shown by unit `u` (`u < units`).
     fn range(&self, u: usize) -> Range<usize> {
         let start = self.first + (u / self.stretch) * self.block;
@@ -123,8 +149,21 @@ impl Axis {
 pub struct Geometry {
     area: Rect,
     mono: bool,
+    numbers: bool,
+    /// Terminal columns per unit.
+    unit_w: usize,
+    /// Units per terminal row.
+    sub_h: usize,
+    /// Columns left of the cells holding the row labels (and a gap); 0 = none.
+    label_w: u16,
+    /// A row above the cells for the column labels.
+    header: bool,
     rows: Axis,
     cols: Axis,
+}
+
+fn digits(n: usize) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
 /// Lays out a `rows × cols` matrix in `area` at `zoom`, following `cursor` when scrolled.
@@ -138,36 +177,68 @@ pub fn geometry(
 ) -> Geometry {
     let mono = mode.is_mono();
     let cursor = cursor.filter(|&(r, c)| r < rows && c < cols);
-    let (sub_h, unit_w, max_r, max_c) =
-        if mono { (1, 2, 1, 1) } else { (2, 1, MAX_STRETCH_ROWS, MAX_STRETCH_COLS) };
-    let avail_r = usize::from(area.height) * sub_h;
-    let avail_c = usize::from(area.width) / unit_w;
-    Geometry {
+    let (w, h) = (usize::from(area.width), usize::from(area.height));
+    // Labels need a terminal row per matrix row under the header row.
+    let header = rows > 0 && cols > 0 && h > rows;
+    let hdr = usize::from(header);
+    let lw = if header && cols > 1 { digits(rows - 1 + UNIT_BASE) + 1 } else { 0 };
+    let base = Geometry {
         area,
         mono,
-        rows: Axis::new(rows, avail_r, zoom, cursor.map(|c| c.0), max_r),
-        cols: Axis::new(cols, avail_c, zoom, cursor.map(|c| c.1), max_c),
+        numbers: false,
+        unit_w: 1,
+        sub_h: 1,
+        label_w: 0,
+        header,
+        rows: Axis::whole(0),
+        cols: Axis::whole(0),
+    };
+    if rows > 0 && cols > 0 && h - hdr >= rows {
+        for label_w in [lw, 0] {
+            let cw = w.saturating_sub(label_w) / cols;
+            if cw >= MIN_NUMBER_COLS {
+                return Geometry {
+                    numbers: true,
+                    unit_w: cw.min(MAX_NUMBER_COLS),
+                    label_w: label_w as u16,
+                    rows: Axis::whole(rows),
+                    cols: Axis::whole(cols),
+                    ..base
+                };
+            }
+        }
     }
+    let (sub_h, unit_w, max_r, max_c) =
+        if mono { (1, 2, 1, 1) } else { (2, 1, MAX_STRETCH_ROWS, MAX_STRETCH_COLS) };
+    let r_axis = Axis::new(rows, (h - hdr) * sub_h, zoom, cursor.map(|c| c.0), max_r);
+    let c_axis = |label_w: usize| Axis::new(cols, w.saturating_sub(label_w) / unit_w, zoom, cursor.map(|c| c.1), max_c);
+    let (plain, labelled) = (c_axis(0), c_axis(lw));
+    let (label_w, cols_axis) = if lw > 0 && labelled.block == plain.block && labelled.units > 0 {
+        (lw, labelled)
+    } else {
+        (0, plain)
+    };
+    Geometry { unit_w, sub_h, label_w: label_w as u16, rows: r_axis, cols: cols_axis, ..base }
 }
 
 impl Geometry {
-    /// Units per terminal row.
-    fn sub_h(&self) -> usize {
-        if self.mono { 1 } else { 2 }
-    }
-
-    /// Terminal columns per unit.
-    fn unit_w(&self) -> usize {
-        if self.mono { 2 } else { 1 }
-    }
-
     /// The area this geometry was computed for.
     pub fn area(&self) -> Rect {
         self.area
     }
 
+    /// Whether each value is printed in its cell.
+    pub fn numbers(&self) -> bool {
+        self.numbers
+    }
+
+    /// Whether row and column labels are drawn (the top row, and the left columns for matrices).
+    pub fn labelled(&self) -> (bool, bool) {
+        (self.label_w > 0, self.header)
+    }
+
     /// Elements per unit (rows, cols); a unit is a half-cell in colour modes, a 2-column cell in
-    /// Mono. (1, 1) when nothing is aggregated.
+    /// Mono, a number cell in number mode. (1, 1) when nothing is aggregated.
     pub fn block(&self) -> (usize, usize) {
         (self.rows.block, self.cols.block)
     }
@@ -177,30 +248,44 @@ impl Geometry {
         (self.rows.stretch, self.cols.stretch)
     }
 
+    /// Terminal columns per element (or block).
+    pub fn cell_width(&self) -> usize {
+        self.unit_w * self.cols.stretch
+    }
+
     /// Visible element ranges (rows, cols).
     pub fn visible(&self) -> (Range<usize>, Range<usize>) {
         (self.rows.visible(), self.cols.visible())
     }
 
-    /// The part of the area actually drawn (top-left aligned).
+    /// Top-left terminal cell of the matrix's cells (after the labels).
+    fn origin(&self) -> (u16, u16) {
+        (self.area.x + self.label_w, self.area.y + u16::from(self.header))
+    }
+
+    /// The part of the area actually drawn (top-left aligned), labels included.
     pub fn used(&self) -> Rect {
-        let w = (self.cols.units * self.unit_w()) as u16;
-        let h = self.rows.units.div_ceil(self.sub_h()) as u16;
-        Rect::new(self.area.x, self.area.y, w, h)
+        if self.rows.units == 0 || self.cols.units == 0 {
+            return Rect::new(self.area.x, self.area.y, 0, 0);
+        }
+        let w = self.label_w + (self.cols.units * self.unit_w) as u16;
+        let h = u16::from(self.header) + self.rows.units.div_ceil(self.sub_h) as u16;
+        Rect::new(self.area.x, self.area.y, w, h).intersection(self.area)
     }
 
     /// Unit coordinates (row unit of the upper half, column unit) of a terminal cell.
     fn units_at(&self, x: u16, y: u16) -> Option<(usize, usize)> {
-        if !self.area.contains(Position::new(x, y)) {
+        let (ox, oy) = self.origin();
+        if !self.area.contains(Position::new(x, y)) || x < ox || y < oy {
             return None;
         }
-        let uy = usize::from(y - self.area.y) * self.sub_h();
-        let ux = usize::from(x - self.area.x) / self.unit_w();
+        let uy = usize::from(y - oy) * self.sub_h;
+        let ux = usize::from(x - ox) / self.unit_w;
         (uy < self.rows.units && ux < self.cols.units).then_some((uy, ux))
     }
 
     /// The element shown at terminal cell (x, y): the first (top-left) element of the block in its
-    /// upper half (colour modes) or in the cell (Mono). `None` outside the drawn part.
+    /// upper half (colour modes) or in the cell (Mono, numbers). `None` outside the cells.
     pub fn element_at(&self, x: u16, y: u16) -> Option<(usize, usize)> {
         let (uy, ux) = self.units_at(x, y)?;
         Some((self.rows.range(uy).start, self.cols.range(ux).start))
@@ -209,7 +294,7 @@ impl Geometry {
     /// All elements drawn in terminal cell (x, y) (both halves in colour modes).
     pub fn elements_at(&self, x: u16, y: u16) -> Option<(Range<usize>, Range<usize>)> {
         let (uy, ux) = self.units_at(x, y)?;
-        let last = (uy + self.sub_h() - 1).min(self.rows.units - 1);
+        let last = (uy + self.sub_h - 1).min(self.rows.units - 1);
         Some((self.rows.range(uy).start..self.rows.range(last).end, self.cols.range(ux)))
     }
 
@@ -217,11 +302,16 @@ impl Geometry {
     pub fn cell_of(&self, row: usize, col: usize) -> Option<(u16, u16)> {
         let uy = self.rows.unit_of(row)?;
         let ux = self.cols.unit_of(col)?;
-        Some((self.area.x + (ux * self.unit_w()) as u16, self.area.y + (uy / self.sub_h()) as u16))
+        let (ox, oy) = self.origin();
+        Some((ox + (ux * self.unit_w) as u16, oy + (uy / self.sub_h) as u16))
     }
 
-    /// Human-readable zoom level: `"1:1"`, `"7×14 per cell"`, `"1:1 (×4 wide, ×2 tall)"`.
+    /// Human-readable zoom level: `"1:1"`, `"7×14 per cell"`, `"1:1 (×4 wide, ×2 tall)"`,
+    /// `"values"` in number mode.
     pub fn zoom_label(&self) -> String {
+        if self.numbers {
+            return "values".to_string();
+        }
         let (br, bc) = self.block();
         let mut label = if (br, bc) == (1, 1) { "1:1".to_string() } else { format!("{br}×{bc} per cell") };
         let (sr, sc) = self.stretch();
@@ -235,6 +325,48 @@ impl Geometry {
         }
         label
     }
+}
+
+/// A value as printed in a number cell of at most `max` columns: 3 significant digits without
+/// trailing zeros (`0.123`, `-1.48`, `12.3`, `123`, `1.5`), whole numbers without decimals (`1`,
+/// `60`, `-4`, `1234`), exact 0 as `0`, `NaN`, `inf`, `-inf`; scientific (`1.23e-5`, `4.5e6`)
+/// outside [0.01, 1000), with fewer digits when that is what fits. Never longer than needed; may
+/// be longer than `max` only when nothing fits (`max` < 4).
+pub fn cell_number(v: f64, max: usize) -> String {
+    if v.is_nan() {
+        return "NaN".to_string();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "inf" } else { "-inf" }.to_string();
+    }
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    let trim = |s: String| {
+        if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+    };
+    let a = v.abs();
+    let mut candidates = Vec::with_capacity(5);
+    if v.fract() == 0.0 && a < 1e9 {
+        candidates.push(format!("{v:.0}"));
+    }
+    // The decimal exponent after rounding to 3 significant digits.
+    let exp: i32 = format!("{a:.2e}").split('e').nth(1).and_then(|e| e.parse().ok()).unwrap_or(0);
+    if (-2..=2).contains(&exp) {
+        let decimals = (2 - exp) as usize;
+        candidates.push(trim(format!("{v:.decimals$}")));
+    }
+    for digits in [2usize, 1, 0] {
+        let s = format!("{v:.digits$e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        candidates.push(format!("{}e{e}", trim(m.to_string())));
+    }
+    candidates
+        .iter()
+        .find(|c| c.chars().count() <= max)
+        .or_else(|| candidates.iter().min_by_key(|c| c.chars().count()))
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// A heatmap of one matrix; see the [module docs](self) for the drawing rules.
@@ -267,6 +399,12 @@ struct Agg {
     cursor: bool,
 }
 
+impl Agg {
+    fn shown(&self) -> f64 {
+        self.non_finite.unwrap_or(self.value)
+    }
+}
+
 fn sign_mark(v: f64) -> char {
     if v > 0.0 {
         '+'
@@ -274,6 +412,21 @@ fn sign_mark(v: f64) -> char {
         '-'
     } else {
         ' '
+    }
+}
+
+fn set(buf: &mut Buffer, x: u16, y: u16, ch: char, style: Style) {
+    if let Some(cell) = buf.cell_mut((x, y)) {
+        cell.set_style(Style::reset().patch(style)).set_char(ch);
+    }
+}
+
+/// Writes `text` centred in `width` columns from x (clipped to the buffer).
+fn put_centred(buf: &mut Buffer, x: u16, y: u16, width: usize, text: &str, style: Style) {
+    let n = text.chars().count();
+    let start = x + (width.saturating_sub(n) / 2) as u16;
+    for (i, ch) in text.chars().enumerate().take(width) {
+        set(buf, start + i as u16, y, ch, style);
     }
 }
 
@@ -344,11 +497,10 @@ impl<'a> Heatmap<'a> {
         agg
     }
 
+    /// The unit's colour (the cursor does not change it).
     fn color(&self, agg: &Agg, mask_view: bool) -> Color {
         let p = self.palette;
-        if agg.cursor {
-            p.cursor()
-        } else if agg.non_finite.is_some() {
+        if agg.non_finite.is_some() {
             p.non_finite()
         } else if mask_view && agg.unchanged {
             p.highlight()
@@ -361,40 +513,152 @@ impl<'a> Heatmap<'a> {
         }
     }
 
+    /// Shows only exact zeros, drawn in the zero colour (so it gets the `·`).
+    fn plain_zero(agg: &Agg, mask_view: bool) -> bool {
+        agg.non_finite.is_none() && agg.value == 0.0 && !(mask_view && agg.unchanged)
+    }
+
     fn mono_cell(&self, agg: &Agg, mask_view: bool) -> [char; 2] {
         let [glyph, mark] = if let Some(nf) = agg.non_finite {
             ['!', sign_mark(nf)]
         } else if agg.value == 0.0 {
-            ['·', ' ']
+            [ZERO_DOT, ' ']
         } else {
             [mono_glyph(self.normalise(agg.value)), sign_mark(agg.value)]
         };
-        if agg.cursor {
-            ['◆', mark]
-        } else if mask_view && agg.unchanged && agg.non_finite.is_none() {
-            ['○', mark]
-        } else {
-            [glyph, mark]
+        if mask_view && agg.unchanged && agg.non_finite.is_none() { ['○', mark] } else { [glyph, mark] }
+    }
+
+    fn cursor_style(&self) -> Style {
+        let s = Style::new().add_modifier(Modifier::BOLD);
+        if self.palette.mode().is_mono() { s } else { s.fg(self.palette.cursor()) }
+    }
+
+    fn render_labels(&self, g: &Geometry, buf: &mut Buffer) {
+        let dim = Style::new().add_modifier(Modifier::DIM);
+        let on = Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD);
+        let cursor = self.cursor.filter(|&(r, c)| r < g.rows.n && c < g.cols.n);
+        if g.header && g.cols.n > 1 && g.cols.block == 1 {
+            let width = g.cell_width();
+            let (_, vis) = g.visible();
+            if digits(vis.end - 1 + UNIT_BASE) < width {
+                for c in vis {
+                    let Some((x, _)) = g.cell_of(0, c) else { continue };
+                    let style = if cursor.is_some_and(|k| k.1 == c) { on } else { dim };
+                    put_centred(buf, x, g.area.y, width, &(c + UNIT_BASE).to_string(), style);
+                }
+            }
+        }
+        if g.label_w > 0 {
+            let (vis, _) = g.visible();
+            let w = usize::from(g.label_w - 1);
+            for r in vis {
+                let Some((_, y)) = g.cell_of(r, 0) else { continue };
+                let style = if cursor.is_some_and(|k| k.0 == r) { on } else { dim };
+                let text = format!("{:>w$}", r + UNIT_BASE);
+                for (i, ch) in text.chars().enumerate() {
+                    set(buf, g.area.x + i as u16, y, ch, style);
+                }
+            }
+        }
+    }
+
+    fn render_numbers(&self, g: &Geometry, buf: &mut Buffer) {
+        let mask = self.mask();
+        let mask_view = mask.is_some();
+        let mono = g.mono;
+        let cw = g.unit_w;
+        for r in g.rows.visible() {
+            for c in g.cols.visible() {
+                let Some((x, y)) = g.cell_of(r, c) else { continue };
+                let agg = self.aggregate(r..r + 1, c..c + 1, mask);
+                let (bg, ink) = if mono {
+                    (Color::Reset, Color::Reset)
+                } else {
+                    let bg = self.color(&agg, mask_view);
+                    (bg, self.palette.ink(bg))
+                };
+                let fill = Style::new().bg(bg).fg(ink);
+                // Mono: keep a column free so neighbouring numbers never run together.
+                let text = cell_number(agg.shown(), if mono { cw - 1 } else { cw });
+                let mut text_style = fill;
+                if mono && mask_view && !agg.unchanged {
+                    text_style = text_style.add_modifier(Modifier::DIM);
+                }
+                for dx in 0..cw {
+                    set(buf, x + dx as u16, y, ' ', fill);
+                }
+                if agg.cursor {
+                    text_style = text_style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+                }
+                put_centred(buf, x, y, cw, &text, text_style);
+                let n = text.chars().count();
+                if agg.cursor && n + 2 <= cw {
+                    let bracket = fill.patch(self.cursor_style());
+                    set(buf, x, y, '[', bracket);
+                    set(buf, x + cw as u16 - 1, y, ']', bracket);
+                } else if mono && mask_view && agg.unchanged && n + 2 <= cw {
+                    set(buf, x, y, '○', fill);
+                }
+            }
         }
     }
 
     fn render_colour(&self, g: &Geometry, buf: &mut Buffer) {
         let mask = self.mask();
         let mask_view = mask.is_some();
+        let p = self.palette;
+        let (ox, oy) = g.origin();
+        let sw = g.cols.stretch;
         for ty in 0..g.rows.units.div_ceil(2) {
             let upper = g.rows.range(2 * ty);
             let lower = (2 * ty + 1 < g.rows.units).then(|| g.rows.range(2 * ty + 1));
-            let y = g.area.y + ty as u16;
+            let y = oy + ty as u16;
             for ux in 0..g.cols.units {
                 let cols = g.cols.range(ux);
-                let fg = self.color(&self.aggregate(upper.clone(), cols.clone(), mask), mask_view);
-                let bg = match &lower {
-                    None => Color::Reset,
-                    Some(l) if *l == upper => fg,
-                    Some(l) => self.color(&self.aggregate(l.clone(), cols, mask), mask_view),
+                let x = ox + ux as u16;
+                // Position of this column within its (stretched) element.
+                let pos = ux % sw;
+                let ua = self.aggregate(upper.clone(), cols.clone(), mask);
+                let fg = self.color(&ua, mask_view);
+                let la = match &lower {
+                    Some(l) if *l != upper => Some(self.aggregate(l.clone(), cols, mask)),
+                    _ => None,
                 };
-                if let Some(cell) = buf.cell_mut((g.area.x + ux as u16, y)) {
-                    cell.set_style(Style::reset()).set_char(HALF).set_fg(fg).set_bg(bg);
+                let full = lower.as_ref().is_some_and(|l| *l == upper);
+                match la {
+                    None if full => {
+                        // One element (block) fills the cell.
+                        if ua.cursor {
+                            let ch = match (sw, pos) {
+                                (1, _) => '◆',
+                                (_, 0) => '[',
+                                (_, q) if q == sw - 1 => ']',
+                                _ if Self::plain_zero(&ua, mask_view) && pos == (sw - 1) / 2 => ZERO_DOT,
+                                _ => ' ',
+                            };
+                            set(buf, x, y, ch, Style::new().bg(fg).patch(self.cursor_style()));
+                        } else if Self::plain_zero(&ua, mask_view) {
+                            let ch = if pos == (sw - 1) / 2 { ZERO_DOT } else { ' ' };
+                            let mark = if ch == ZERO_DOT { p.zero_mark() } else { fg };
+                            set(buf, x, y, ch, Style::new().fg(mark).bg(fg));
+                        } else {
+                            set(buf, x, y, HALF, Style::new().fg(fg).bg(fg));
+                        }
+                    }
+                    None => set(buf, x, y, HALF, Style::new().fg(fg).bg(Color::Reset)),
+                    Some(la) => {
+                        let bg = self.color(&la, mask_view);
+                        if ua.cursor || la.cursor {
+                            // The marker sits on the cursor's own colour.
+                            let under = if ua.cursor { fg } else { bg };
+                            set(buf, x, y, '◆', Style::new().bg(under).patch(self.cursor_style()));
+                        } else if Self::plain_zero(&ua, mask_view) && Self::plain_zero(&la, mask_view) {
+                            set(buf, x, y, ZERO_DOT, Style::new().fg(p.zero_mark()).bg(fg));
+                        } else {
+                            set(buf, x, y, HALF, Style::new().fg(fg).bg(bg));
+                        }
+                    }
                 }
             }
         }
@@ -402,19 +666,21 @@ impl<'a> Heatmap<'a> {
 
     fn render_mono(&self, g: &Geometry, buf: &mut Buffer) {
         let mask = self.mask();
+        let (ox, oy) = g.origin();
         for uy in 0..g.rows.units {
             let rows = g.rows.range(uy);
-            let y = g.area.y + uy as u16;
+            let y = oy + uy as u16;
             for ux in 0..g.cols.units {
                 let agg = self.aggregate(rows.clone(), g.cols.range(ux), mask);
                 let chars = self.mono_cell(&agg, mask.is_some());
-                let style =
-                    if agg.cursor { Style::reset().add_modifier(Modifier::REVERSED) } else { Style::reset() };
-                let x = g.area.x + (2 * ux) as u16;
+                let style = if agg.cursor {
+                    Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+                } else {
+                    Style::new()
+                };
+                let x = ox + (2 * ux) as u16;
                 for (dx, ch) in (0u16..).zip(chars) {
-                    if let Some(cell) = buf.cell_mut((x + dx, y)) {
-                        cell.set_style(style).set_char(ch);
-                    }
+                    set(buf, x + dx, y, ch, style);
                 }
             }
         }
@@ -425,7 +691,13 @@ impl Widget for &Heatmap<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let area = area.intersection(buf.area);
         let g = self.geometry(area);
-        if g.mono {
+        if g.used().is_empty() {
+            return;
+        }
+        self.render_labels(&g, buf);
+        if g.numbers {
+            self.render_numbers(&g, buf);
+        } else if g.mono {
             self.render_mono(&g, buf);
         } else {
             self.render_colour(&g, buf);
@@ -458,8 +730,9 @@ const SWATCHES: [f64; 5] = [1.0, 0.8, 0.6, 0.4, 0.2];
 /// Mono: one swatch per ramp glyph.
 const MONO_SWATCHES: [f64; 4] = [1.0, 0.75, 0.5, 0.25];
 
-/// The colour key for `scale`: `"red −0.53 █████ 0 █████ +0.53 blue  █ = 0  █ = NaN/∞"` in colour
-/// (negative = red, positive = blue); in Mono the glyph ramp with sign marks,
+/// The full colour key for `scale`:
+/// `"red −0.53 █████ 0 █████ +0.53 blue  · = 0  █ = NaN/∞"` in colour (negative = red, positive =
+/// blue, the `·` on black is an exact 0); in Mono the glyph ramp with sign marks,
 /// `"-0.53 █-▓-▒-░- 0 ░+▒+▓+█+ +0.53  · = 0  ! = NaN/∞"`.
 pub fn legend(scale: f64, palette: &Palette) -> Line<'static> {
     let s = fmt_scale(scale);
@@ -474,11 +747,49 @@ pub fn legend(scale: f64, palette: &Palette) -> Line<'static> {
     spans.push(Span::raw(" 0 "));
     spans.extend(SWATCHES.iter().rev().map(|&t| swatch(palette.color(t))));
     spans.push(Span::raw(format!(" +{s} blue  ")));
-    spans.push(swatch(palette.zero()));
+    spans.push(zero_swatch(palette));
     spans.push(Span::raw(" = 0  "));
     spans.push(swatch(palette.non_finite()));
     spans.push(Span::raw(" = NaN/∞"));
     Line::from(spans)
+}
+
+fn zero_swatch(palette: &Palette) -> Span<'static> {
+    Span::styled(ZERO_DOT.to_string(), Style::new().fg(palette.zero_mark()).bg(palette.zero()))
+}
+
+/// The longest key that fits in `width` columns. Every one down to 14 columns says the sign
+/// convention in words: the full [`legend`], then `"blue + red − ·=0 ±0.53"`, `"+blue −red
+/// ±0.53"`; below that only `"±0.53"`. Mono: `"+ pos - neg ·=0 ±0.53"`, `"+pos -neg ±0.53"`.
+pub fn legend_for_width(scale: f64, palette: &Palette, width: usize) -> Line<'static> {
+    let s = fmt_scale(scale);
+    let full = legend(scale, palette);
+    let styled = |text: &str, c: Color| Span::styled(text.to_string(), Style::new().fg(c));
+    let (blue, red) = (palette.color(1.0), palette.color(-1.0));
+    let tiers: Vec<Line<'static>> = if palette.mode().is_mono() {
+        vec![
+            full,
+            Line::from(format!("+ pos - neg ·=0 ±{s}")),
+            Line::from(format!("+pos -neg ±{s}")),
+            Line::from(format!("±{s}")),
+        ]
+    } else {
+        vec![
+            full,
+            Line::from(vec![
+                styled("blue +", blue),
+                Span::raw(" "),
+                styled("red −", red),
+                Span::raw(" "),
+                zero_swatch(palette),
+                Span::raw(format!("=0 ±{s}")),
+            ]),
+            Line::from(vec![styled("+blue", blue), Span::raw(" "), styled("−red", red), Span::raw(format!(" ±{s}"))]),
+            Line::from(format!("±{s}")),
+        ]
+    };
+    let last = tiers.len() - 1;
+    tiers.into_iter().enumerate().find(|(i, l)| l.width() <= width || *i == last).map(|(_, l)| l).unwrap_or_default()
 }
 
 /// The key for the mask view: highlight = unchanged since step 0, dimmed = changed.
@@ -861,7 +1172,7 @@ mod tests {
                         Some((r, c)) => {
                             let (cx, cy) = g.cell_of(r, c).ok_or_else(|| TestCaseError::fail("invisible"))?;
                             // cell_of gives the first cell of a stretched element.
-                            prop_assert!(cy == y && cx <= x && x < cx + (g.stretch().1 * g.unit_w()) as u16);
+                            prop_assert!(cy == y && cx <= x && x < cx + g.cell_width() as u16);
                         }
                         None => prop_assert!(g.elements_at(x, y).is_none()),
                     }

@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
-use super::text::num;
+use super::text::{UNIT_BASE, num};
 use crate::app::{App, Run};
 use crate::nn::Tensor;
 use crate::nn::model::sign;
@@ -20,6 +20,7 @@ pub fn index(run: &Run, t: Tensor, (r, c): (usize, usize)) -> usize {
 }
 
 fn connects(t: Tensor, (r, c): (usize, usize)) -> String {
+    let (r, c) = (r + UNIT_BASE, c + UNIT_BASE);
     match t {
         Tensor::W1 => format!("input {c} → hidden {r}"),
         Tensor::B1 => format!("bias of hidden {r}"),

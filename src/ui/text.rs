@@ -1,5 +1,8 @@
 //! Number formatting shared by the panels.
 
+/// Hidden units, inputs and classes are numbered from this (heatmap labels and the inspector).
+pub const UNIT_BASE: usize = 0;
+
 /// Four significant digits; scientific notation for very small or large magnitudes.
 pub fn num(v: f64) -> String {
     if !v.is_finite() {
