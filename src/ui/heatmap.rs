@@ -353,8 +353,12 @@ pub fn cell_number(v: f64, max: usize) -> String {
     // The decimal exponent after rounding to 3 significant digits.
     let exp: i32 = format!("{a:.2e}").split('e').nth(1).and_then(|e| e.parse().ok()).unwrap_or(0);
     if (-2..=2).contains(&exp) {
+        // 3 significant digits, then fewer while at least one is left.
         let decimals = (2 - exp) as usize;
-        candidates.push(trim(format!("{v:.decimals$}")));
+        let least = usize::try_from(-exp).unwrap_or(0);
+        for d in (least..=decimals).rev() {
+            candidates.push(trim(format!("{v:.d$}")));
+        }
     }
     for digits in [2usize, 1, 0] {
         let s = format!("{v:.digits$e}");
@@ -834,9 +838,10 @@ mod tests {
         assert_eq!(buf[(1, 0)].symbol(), "▀");
         assert_eq!(fg_bg(&buf, 0, 0), (p.color(1.0), p.zero()));
         assert_eq!(fg_bg(&buf, 1, 0), (p.color(-1.0), p.color(0.0)));
-        // Positive end is blue, negative end red, exact zero black, 1e-9 near-white.
-        assert_eq!(p.color(1.0), Color::Rgb(4, 47, 96));
-        assert_eq!(p.color(-1.0), Color::Rgb(103, 0, 31));
+        // Positive end bright blue, negative end bright red-orange, exact zero black, 1e-9 dark grey.
+        assert_eq!(p.color(1.0), Color::Rgb(96, 170, 255));
+        assert_eq!(p.color(-1.0), Color::Rgb(255, 128, 64));
+        assert_eq!(p.color(1e-9), Color::Rgb(74, 74, 74));
         assert_eq!(p.zero(), Color::Rgb(0, 0, 0));
         assert_ne!(buf[(0, 0)].bg, buf[(1, 0)].bg, "exact zero must differ from 1e-9");
     }
@@ -856,29 +861,43 @@ mod tests {
     }
 
     #[test]
-    fn small_matrix_is_stretched() {
+    fn small_matrix_is_stretched_and_labelled() {
         let p = Palette::new(ColorMode::TrueColor);
         let m = array![[1.0, -1.0], [0.5, -0.5], [0.25, 0.0]];
         let h = Heatmap::new(m.view(), 1.0, &p);
-        let g = h.geometry(Rect::new(0, 0, 40, 20));
+        // 11 columns: too narrow for numbers (2 columns of 6 after the labels), room for ×4.
+        let g = h.geometry(Rect::new(0, 0, 11, 20));
+        assert!(!g.numbers());
+        assert_eq!(g.labelled(), (true, true));
         assert_eq!(g.block(), (1, 1));
         assert_eq!(g.stretch(), (2, 4));
-        assert_eq!(g.used(), Rect::new(0, 0, 8, 3));
+        assert_eq!(g.used(), Rect::new(0, 0, 10, 4));
         assert_eq!(g.zoom_label(), "1:1 (×4 wide, ×2 tall)");
-        let buf = render(&h, 40, 20);
-        for x in 0..4 {
-            assert_eq!(fg_bg(&buf, x, 0), (p.color(1.0), p.color(1.0)));
-            assert_eq!(fg_bg(&buf, x + 4, 2), (p.zero(), p.zero()));
+        let buf = render(&h, 11, 20);
+        // Column labels centred over their 4 columns, row labels on the left.
+        assert_eq!(row_text(&buf, 0), "   0   1   ");
+        assert_eq!(buf[(0, 1)].symbol(), "0");
+        assert_eq!(buf[(0, 3)].symbol(), "2");
+        for x in 2..6 {
+            assert_eq!(fg_bg(&buf, x, 1), (p.color(1.0), p.color(1.0)));
         }
-        assert_eq!(fg_bg(&buf, 5, 1), (p.color(-0.5), p.color(-0.5)));
-        assert_eq!(g.element_at(5, 1), Some((1, 1)));
-        assert_eq!(g.element_at(7, 2), Some((2, 1)));
-        assert_eq!(g.element_at(8, 0), None);
-        assert_eq!(g.element_at(0, 3), None);
-        assert_eq!(g.cell_of(2, 1), Some((4, 2)));
+        // The exact zero: black with a · in the middle of its 4 columns.
+        assert_eq!(row_text(&buf, 3).chars().skip(6).take(4).collect::<String>(), " ·  ");
+        for x in 6..10 {
+            assert_eq!(buf[(x, 3)].bg, p.zero());
+        }
+        assert_eq!(buf[(7, 3)].fg, p.zero_mark());
+        assert_eq!(fg_bg(&buf, 7, 2), (p.color(-0.5), p.color(-0.5)));
+        assert_eq!(g.element_at(7, 2), Some((1, 1)));
+        assert_eq!(g.element_at(9, 3), Some((2, 1)));
+        assert_eq!(g.element_at(10, 1), None);
+        assert_eq!(g.element_at(0, 1), None, "a label is no element");
+        assert_eq!(g.element_at(2, 0), None, "a label is no element");
+        assert_eq!(g.element_at(2, 4), None);
+        assert_eq!(g.cell_of(2, 1), Some((6, 3)));
         // Outside the used part the buffer is untouched.
-        assert_eq!(buf[(8, 0)], ratatui::buffer::Cell::EMPTY);
-        assert_eq!(buf[(0, 3)], ratatui::buffer::Cell::EMPTY);
+        assert_eq!(buf[(10, 1)], ratatui::buffer::Cell::EMPTY);
+        assert_eq!(buf[(0, 4)], ratatui::buffer::Cell::EMPTY);
     }
 
     #[test]
@@ -887,12 +906,21 @@ mod tests {
         let v = ndarray::arr1(&[1.0, 0.0, -0.5]);
         let row = v.view().insert_axis(ndarray::Axis(0));
         let col = v.view().insert_axis(ndarray::Axis(1));
-        let g = Heatmap::new(row, 1.0, &p).geometry(Rect::new(0, 0, 30, 1));
-        assert_eq!((g.block(), g.stretch()), ((1, 1), (2, 4)));
+        let g = Heatmap::new(row, 1.0, &p).geometry(Rect::new(0, 0, 10, 1));
+        assert_eq!((g.block(), g.stretch()), ((1, 1), (2, 3)));
         let buf = render(&Heatmap::new(col, 1.0, &p), 1, 3);
         assert_eq!(fg_bg(&buf, 0, 0), (p.color(1.0), p.color(1.0)));
-        assert_eq!(fg_bg(&buf, 0, 1), (p.zero(), p.zero()));
+        assert_eq!((buf[(0, 1)].symbol(), buf[(0, 1)].bg), ("·", p.zero()));
         assert_eq!(fg_bg(&buf, 0, 2), (p.color(-0.5), p.color(-0.5)));
+        // A column vector with room gets numbers, and no row labels of its own.
+        let buf = render(&Heatmap::new(col, 1.0, &p), 8, 4);
+        let g = Heatmap::new(col, 1.0, &p).geometry(buf.area);
+        assert!(g.numbers());
+        assert_eq!(g.labelled(), (false, true));
+        assert_eq!(row_text(&buf, 0), "        ");
+        assert_eq!(row_text(&buf, 1), "   1    ");
+        assert_eq!(row_text(&buf, 2), "   0    ");
+        assert_eq!(row_text(&buf, 3), "  -0.5  ");
     }
 
     #[test]
@@ -911,7 +939,8 @@ mod tests {
         assert_eq!(g.used(), Rect::new(0, 0, 56, 19));
         let buf = render(&h, 60, 20);
         assert_eq!(fg_bg(&buf, 0, 0), (p.color(-0.9), p.color(0.0)));
-        assert_eq!(fg_bg(&buf, 1, 0), (p.zero(), p.zero()));
+        // All zeros in both halves: black with a ·.
+        assert_eq!((buf[(1, 0)].symbol(), fg_bg(&buf, 1, 0)), ("·", (p.zero_mark(), p.zero())));
         assert_eq!(g.element_at(1, 0), Some((0, 14)));
         assert_eq!(g.elements_at(1, 0), Some((0..14, 14..28)));
         // Last cell row: units 36 (rows 252..256) and nothing below.
@@ -950,30 +979,41 @@ mod tests {
         // Clamped at the edges.
         assert_eq!(g(4, Some((255, 783))).visible(), (216..256, 724..784));
         assert_eq!(g(4, Some((1, 2))).visible(), (0..40, 0..60));
-        // Rendering follows: the cursor's half-cell has the cursor colour.
+        // Rendering follows: the cursor's cell has a marker over the cursor's own colour.
         let h = Heatmap::new(m.view(), 1.0, &p).with_zoom(4).with_cursor(Some((129, 400)));
         let buf = render(&h, 60, 20);
         assert_eq!(h.geometry(area).visible(), (109..149, 370..430));
-        assert_eq!(fg_bg(&buf, 30, 10), (p.cursor(), p.color(m[[130, 400]])));
+        assert_eq!(buf[(30, 10)].symbol(), "◆");
+        assert_eq!(fg_bg(&buf, 30, 10), (p.cursor(), p.color(m[[129, 400]])));
         assert_eq!(fg_bg(&buf, 0, 0), (p.color(m[[109, 370]]), p.color(m[[110, 370]])));
     }
 
     #[test]
-    fn cursor_marks_its_half_and_its_block() {
+    fn cursor_is_a_marker_over_the_value() {
         let p = Palette::new(ColorMode::TrueColor);
         let m = array![[1.0, -1.0], [0.0, 1e-9]];
+        // Half-cells: a ◆ in the cursor colour on the cursor element's own colour.
         let buf = render(&Heatmap::new(m.view(), 1.0, &p).with_cursor(Some((1, 0))), 2, 1);
-        assert_eq!(fg_bg(&buf, 0, 0), (p.color(1.0), p.cursor()));
-        assert_eq!(fg_bg(&buf, 1, 0), (p.color(-1.0), p.color(0.0)));
-        // Aggregated: the whole block containing the cursor is marked.
+        assert_eq!((buf[(0, 0)].symbol(), fg_bg(&buf, 0, 0)), ("◆", (p.cursor(), p.zero())));
+        let buf = render(&Heatmap::new(m.view(), 1.0, &p).with_cursor(Some((0, 1))), 2, 1);
+        assert_eq!((buf[(1, 0)].symbol(), fg_bg(&buf, 1, 0)), ("◆", (p.cursor(), p.color(-1.0))));
+        assert_eq!(fg_bg(&buf, 0, 0), (p.color(1.0), p.zero()), "other cells untouched");
+        // Aggregated: the cell of the block containing the cursor is marked.
         let big = Array2::<f64>::ones((8, 8));
         let buf = render(&Heatmap::new(big.view(), 1.0, &p).with_cursor(Some((5, 6))), 2, 1);
-        assert_eq!(fg_bg(&buf, 1, 0), (p.color(1.0), p.cursor()));
+        assert_eq!((buf[(1, 0)].symbol(), fg_bg(&buf, 1, 0)), ("◆", (p.cursor(), p.color(1.0))));
+        assert_eq!(buf[(0, 0)].symbol(), "▀");
+        // Stretched cells: [ … ] around the value's colour, which fills the middle.
+        let buf = render(&Heatmap::new(m.view(), 1.0, &p).with_cursor(Some((0, 1))), 8, 2);
+        assert_eq!(row_text(&buf, 0), "▀▀▀▀[  ]");
+        for x in 4..8 {
+            assert_eq!(buf[(x, 0)].bg, p.color(-1.0));
+        }
+        assert_eq!((buf[(4, 0)].fg, buf[(7, 0)].fg), (p.cursor(), p.cursor()));
         // Out of range: ignored.
         let buf = render(&Heatmap::new(m.view(), 1.0, &p).with_cursor(Some((9, 9))), 2, 1);
         assert_eq!(fg_bg(&buf, 0, 0), (p.color(1.0), p.zero()));
     }
-
     #[test]
     fn mask_view_highlights_unchanged_and_dims_the_rest() {
         let p = Palette::new(ColorMode::TrueColor);
@@ -998,12 +1038,18 @@ mod tests {
         let p = Palette::new(ColorMode::Mono);
         let m = array![[0.5, -1.0, 0.0]];
         let h = Heatmap::new(m.view(), 1.0, &p);
-        let buf = render(&h, 7, 2);
+        let buf = render(&h, 7, 1);
         assert_eq!(row_text(&buf, 0), "▒+█-·  ");
-        assert_eq!(row_text(&buf, 1), "       ");
         assert!(buf.content.iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset));
         assert!(buf.content.iter().all(|c| c.modifier.is_empty()));
-        let g = h.geometry(buf.area);
+        // A spare row: column labels (dim text, still no colour).
+        let buf = render(&h, 7, 2);
+        assert_eq!(row_text(&buf, 0), "0 1 2  ");
+        assert_eq!(row_text(&buf, 1), "▒+█-·  ");
+        assert!(buf.content.iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset));
+        assert_eq!(h.geometry(buf.area).element_at(0, 0), None);
+        assert_eq!(h.geometry(buf.area).element_at(0, 1), Some((0, 0)));
+        let g = h.geometry(Rect::new(0, 0, 7, 1));
         assert_eq!((g.block(), g.stretch()), ((1, 1), (1, 1)));
         assert_eq!(g.element_at(3, 0), Some((0, 1)));
         assert_eq!(g.element_at(6, 0), None);
@@ -1018,10 +1064,12 @@ mod tests {
         let h = Heatmap::new(m.view(), 1.0, &p).with_cursor(Some((1, 1))).with_highlight(Some(&mask));
         let buf = render(&h, 8, 2);
         assert_eq!(row_text(&buf, 0), "! !-░+○-");
-        assert_eq!(row_text(&buf, 1), "○ ◆+· · ");
-        assert!(buf[(2, 1)].modifier.contains(Modifier::REVERSED));
-        assert!(buf[(3, 1)].modifier.contains(Modifier::REVERSED));
-        assert!(!buf[(4, 1)].modifier.contains(Modifier::REVERSED));
+        // The cursor keeps the glyph and sign, bold and underlined.
+        assert_eq!(row_text(&buf, 1), "○ █+· · ");
+        let marked = Modifier::BOLD | Modifier::UNDERLINED;
+        assert!(buf[(2, 1)].modifier.contains(marked));
+        assert!(buf[(3, 1)].modifier.contains(marked));
+        assert!(!buf[(4, 1)].modifier.contains(Modifier::UNDERLINED));
         // Aggregated in Mono: block 2×2 per 2-column cell.
         let h = Heatmap::new(m.view(), 1.0, &p);
         let g = h.geometry(Rect::new(0, 0, 4, 1));
@@ -1039,7 +1087,7 @@ mod tests {
         ▒+░+· ░-▒-▓-
         ░+░+· ░-░-░-
         ░-░-· ░+░+░+
-        ▒-░-· ░+▒+◆+
+        ▒-░-· ░+▒+▓+
         ");
     }
 
@@ -1048,8 +1096,8 @@ mod tests {
         let p = Palette::new(ColorMode::TrueColor);
         let m = array![[0.0, 3.0]];
         let buf = render(&Heatmap::new(m.view(), 0.0, &p), 2, 1);
-        // One row in one terminal row: stretched to both halves.
-        assert_eq!(fg_bg(&buf, 0, 0), (p.zero(), p.zero()));
+        // One row in one terminal row: stretched to both halves; the exact zero gets its ·.
+        assert_eq!((buf[(0, 0)].symbol(), fg_bg(&buf, 0, 0)), ("·", (p.zero_mark(), p.zero())));
         assert_eq!(fg_bg(&buf, 1, 0), (p.color(0.0), p.color(0.0)));
         let buf = render(&Heatmap::new(m.view(), f64::NAN, &p), 2, 1);
         assert_eq!(buf[(1, 0)].fg, p.color(0.0));
@@ -1067,8 +1115,8 @@ mod tests {
         assert_eq!(buf[(0, 0)].bg, Color::Indexed(16));
         let p = Palette::new(ColorMode::Ansi16);
         let buf = render(&Heatmap::new(m.view(), 1.0, &p), 2, 1);
-        assert_eq!(fg_bg(&buf, 0, 0), (Color::Blue, Color::Black));
-        assert_eq!(fg_bg(&buf, 1, 0), (Color::Red, Color::White));
+        assert_eq!(fg_bg(&buf, 0, 0), (Color::LightBlue, Color::Black));
+        assert_eq!(fg_bg(&buf, 1, 0), (Color::LightRed, Color::DarkGray));
     }
 
     #[test]
@@ -1111,16 +1159,142 @@ mod tests {
         let text = |l: Line<'_>| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>();
         let p = Palette::new(ColorMode::TrueColor);
         let l = legend(0.531, &p);
-        assert_eq!(text(l.clone()), "red −0.53 █████ 0 █████ +0.53 blue  █ = 0  █ = NaN/∞");
+        assert_eq!(text(l.clone()), "red −0.53 █████ 0 █████ +0.53 blue  · = 0  █ = NaN/∞");
         assert_eq!(l.spans[1].style.fg, Some(p.color(-1.0)));
         assert_eq!(l.spans[11].style.fg, Some(p.color(1.0)));
-        assert_eq!(l.spans[13].style.fg, Some(p.zero()));
+        assert_eq!((l.spans[13].style.fg, l.spans[13].style.bg), (Some(p.zero_mark()), Some(p.zero())));
+        // Narrower: the sign convention stays in words down to 14 columns.
+        let fit = |w: usize| text(legend_for_width(0.531, &p, w));
+        assert_eq!(fit(80), text(l));
+        assert_eq!(fit(30), "blue + red − ·=0 ±0.53");
+        assert_eq!(fit(22), "blue + red − ·=0 ±0.53");
+        assert_eq!(fit(21), "+blue −red ±0.53");
+        assert_eq!(fit(16), "+blue −red ±0.53");
+        assert_eq!(fit(8), "±0.53");
+        assert_eq!(fit(2), "±0.53");
+        let l = legend_for_width(0.531, &p, 30);
+        assert_eq!((l.spans[0].content.as_ref(), l.spans[0].style.fg), ("blue +", Some(p.color(1.0))));
+        assert_eq!((l.spans[2].content.as_ref(), l.spans[2].style.fg), ("red −", Some(p.color(-1.0))));
         assert!(text(legend(0.0034, &p)).contains("+3.4e-3"));
         assert!(text(legend(0.0, &p)).contains("−0 "));
         let mono = Palette::new(ColorMode::Mono);
         assert_eq!(text(legend(2.0, &mono)), "-2.00 █-▓-▒-░- 0 ░+▒+▓+█+ +2.00  · = 0  ! = NaN/∞");
+        assert_eq!(text(legend_for_width(2.0, &mono, 30)), "+ pos - neg ·=0 ±2.00");
+        assert_eq!(text(legend_for_width(2.0, &mono, 16)), "+pos -neg ±2.00");
         assert!(text(mask_legend(&p)).contains("unchanged"));
         assert!(text(mask_legend(&mono)).starts_with('○'));
+    }
+
+    #[test]
+    fn cell_numbers() {
+        let f = |v: f64| cell_number(v, 6);
+        assert_eq!(f(0.0), "0");
+        assert_eq!(f(-0.0), "0");
+        assert_eq!(f(1.0), "1");
+        assert_eq!(f(60.0), "60");
+        assert_eq!(f(-4.0), "-4");
+        assert_eq!(f(1234.0), "1234");
+        assert_eq!(f(0.123456), "0.123");
+        assert_eq!(f(-1.4823), "-1.48");
+        assert_eq!(f(12.345), "12.3");
+        assert_eq!(f(123.4), "123");
+        assert_eq!(f(1.5), "1.5");
+        assert_eq!(f(9.9996), "10");
+        assert_eq!(f(-0.0123), "-0.012", "2 digits where 3 do not fit");
+        assert_eq!(cell_number(-0.0123, 7), "-0.0123");
+        assert_eq!(f(1.234e-5), "1.2e-5");
+        assert_eq!(cell_number(1.234e-5, 8), "1.23e-5");
+        assert_eq!(f(-3.0e-7), "-3e-7");
+        assert_eq!(f(4.56e7), "4.56e7");
+        assert_eq!(f(-4.56e7), "-4.6e7");
+        assert_eq!(f(f64::NAN), "NaN");
+        assert_eq!(f(f64::INFINITY), "inf");
+        assert_eq!(f(f64::NEG_INFINITY), "-inf");
+        assert_eq!(cell_number(-1.5e-300, 6), "-2e-300", "nothing fits: the shortest");
+    }
+
+    #[test]
+    fn numbers_in_cells_of_the_dropout_slide() {
+        let p = Palette::new(ColorMode::TrueColor);
+        let w1 = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]];
+        let h = Heatmap::new(w1.view(), 9.0, &p);
+        // 2 label columns + 3 × 8; a header row + 3 rows.
+        let buf = render(&h, 30, 5);
+        let g = h.geometry(buf.area);
+        assert!(g.numbers());
+        assert_eq!(g.zoom_label(), "values");
+        assert_eq!(g.used(), Rect::new(0, 0, 26, 4));
+        assert_eq!(row_text(&buf, 0).trim_end(), "     0       1       2");
+        assert_eq!(row_text(&buf, 1).trim_end(), "0    1       2       3");
+        assert_eq!(row_text(&buf, 2).trim_end(), "1    4       5       6");
+        assert_eq!(row_text(&buf, 3).trim_end(), "2    7       8       9");
+        for (r, c) in [(0, 0), (1, 2), (2, 1)] {
+            let (x, y) = g.cell_of(r, c).unwrap();
+            assert_eq!((x, y), (2 + 8 * c as u16, 1 + r as u16));
+            for dx in 0..8 {
+                assert_eq!(buf[(x + dx, y)].bg, p.color(w1[[r, c]] / 9.0), "the cell is its colour");
+            }
+            // Readable on its colour: black on the bright 9, white on the dark 1.
+            assert_eq!(buf[(x + 3, y)].fg, p.ink(p.color(w1[[r, c]] / 9.0)));
+            assert_eq!(g.element_at(x + 7, y), Some((r, c)));
+        }
+        assert_eq!(buf[(5, 1)].fg, Color::Rgb(255, 255, 255));
+        assert_eq!(buf[(21, 3)].fg, Color::Rgb(0, 0, 0));
+        // Exactly 6 columns per matrix column is enough; 5 is not.
+        assert!(h.geometry(Rect::new(0, 0, 20, 4)).numbers());
+        assert!(!h.geometry(Rect::new(0, 0, 17, 4)).numbers());
+        assert!(h.geometry(Rect::new(0, 0, 18, 3)).numbers(), "no room for labels: numbers only");
+        assert!(!h.geometry(Rect::new(0, 0, 40, 2)).numbers(), "a terminal row per matrix row");
+    }
+
+    #[test]
+    fn numbers_zero_cursor_mask_and_specials() {
+        let p = Palette::new(ColorMode::TrueColor);
+        let m = array![[0.0, 1e-9, -0.123456], [12.3456, f64::NAN, -1.4823]];
+        let h = Heatmap::new(m.view(), 12.3456, &p).with_cursor(Some((0, 2)));
+        let buf = render(&h, 26, 3);
+        assert_eq!(row_text(&buf, 0).trim_end(), "     0       1       2");
+        assert_eq!(row_text(&buf, 1).trim_end(), "0    0      1e-9  [-0.123]");
+        assert_eq!(row_text(&buf, 2).trim_end(), "1   12.3    NaN    -1.48");
+        // Exact 0 on black, 1e-9 on the dark grey: different backgrounds, both readable.
+        assert_eq!((buf[(5, 1)].bg, buf[(5, 1)].fg), (p.zero(), Color::Rgb(255, 255, 255)));
+        assert_eq!(buf[(12, 1)].bg, p.color(0.0));
+        assert_ne!(p.zero(), p.color(1e-9));
+        assert_ne!(p.zero(), p.color(1.0));
+        assert_eq!(buf[(12, 2)].bg, p.non_finite());
+        // The cursor: its value stays on its own colour, bold and underlined, between brackets.
+        let t = p.color(-0.123456 / 12.3456);
+        for x in 18..26 {
+            assert_eq!(buf[(x, 1)].bg, t);
+        }
+        assert_eq!((buf[(18, 1)].fg, buf[(25, 1)].fg), (p.cursor(), p.cursor()));
+        assert!(buf[(20, 1)].modifier.contains(Modifier::BOLD | Modifier::UNDERLINED));
+        // Its row and column labels are reversed.
+        assert!(buf[(0, 1)].modifier.contains(Modifier::REVERSED));
+        assert!(buf[(21, 0)].modifier.contains(Modifier::REVERSED));
+        assert!(!buf[(5, 0)].modifier.contains(Modifier::REVERSED));
+        // Mask view: unchanged in the highlight, with dark ink on it.
+        let mask = [true, false, false, false, false, false];
+        let buf = render(&Heatmap::new(m.view(), 12.3456, &p).with_highlight(Some(&mask)), 26, 3);
+        assert_eq!((buf[(5, 1)].bg, buf[(5, 1)].fg), (p.highlight(), Color::Rgb(0, 0, 0)));
+        assert_eq!(buf[(12, 1)].bg, p.dimmed(0.0));
+    }
+
+    #[test]
+    fn mono_numbers_are_plain_text() {
+        let p = Palette::new(ColorMode::Mono);
+        let m = array![[1.0, -0.123456], [0.0, 60.0]];
+        let h = Heatmap::new(m.view(), 60.0, &p).with_cursor(Some((1, 1)));
+        let buf = render(&h, 14, 3);
+        assert_eq!(row_text(&buf, 0).trim_end(), "    0     1");
+        // One column kept free: -0.123 loses a digit rather than touch its neighbour.
+        assert_eq!(row_text(&buf, 1).trim_end(), "0   1   -0.12");
+        assert_eq!(row_text(&buf, 2).trim_end(), "1   0   [ 60 ]");
+        assert!(buf.content.iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset));
+        // Too narrow for numbers: the glyph ramp.
+        let buf = render(&h, 5, 3);
+        assert_eq!(row_text(&buf, 1).trim_end(), "░+░-");
+        assert_eq!(row_text(&buf, 2).trim_end(), "· █+");
     }
 
     fn mode_strategy() -> impl Strategy<Value = ColorMode> {
@@ -1200,17 +1374,39 @@ mod tests {
             let buf = render(&hm, w, h);
             let g = hm.geometry(buf.area);
             let want = |v: f64| if v == 0.0 { p.zero() } else { p.color(v) };
+            let (row_labels, header) = g.labelled();
+            let (ox, oy) = (u16::from(row_labels) * g.label_w, u16::from(header));
             for y in 0..h {
                 for x in 0..w {
+                    let cell = &buf[(x, y)];
                     match g.elements_at(x, y) {
                         Some((er, ec)) => {
                             prop_assert_eq!(ec.len(), 1);
                             let e = g.element_at(x, y).ok_or_else(|| TestCaseError::fail("no element"))?;
-                            prop_assert_eq!(buf[(x, y)].fg, want(m[e]));
-                            let bg = if er.len() == 2 || g.stretch().0 == 2 { want(m[[er.end - 1, e.1]]) } else { Color::Reset };
-                            prop_assert_eq!(buf[(x, y)].bg, bg);
+                            let v = m[e];
+                            if g.numbers() || er.len() == 1 && g.stretch().0 == 2 {
+                                // The element fills the cell.
+                                prop_assert_eq!(cell.bg, want(v));
+                                if v == 0.0 && !g.numbers() {
+                                    prop_assert!(matches!(cell.symbol(), "·" | " "));
+                                } else if !g.numbers() {
+                                    prop_assert_eq!((cell.symbol(), cell.fg), ("▀", want(v)));
+                                }
+                            } else if er.len() == 2 {
+                                let lower = m[[er.end - 1, e.1]];
+                                if v == 0.0 && lower == 0.0 {
+                                    prop_assert_eq!((cell.symbol(), cell.bg), ("·", p.zero()));
+                                } else {
+                                    prop_assert_eq!((cell.fg, cell.bg), (want(v), want(lower)));
+                                }
+                            } else {
+                                prop_assert_eq!((cell.fg, cell.bg), (want(v), Color::Reset));
+                            }
                         }
-                        None => prop_assert_eq!(&buf[(x, y)], &ratatui::buffer::Cell::EMPTY),
+                        None => prop_assert!(
+                            cell == &ratatui::buffer::Cell::EMPTY || x < ox || y < oy,
+                            "only labels outside the cells"
+                        ),
                     }
                 }
             }

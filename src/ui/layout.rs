@@ -161,6 +161,17 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
     }
     let loss_under = !wide_sub && body.height - used_h >= LOSS_UNDER_MIN_HEIGHT;
     let left_w = if loss_under { used_w.max(LOSS_UNDER_MIN_WIDTH.min(left.width)) } else { used_w };
+    if left_w > used_w && !both {
+        // The loss chart below is wider than the heatmaps: widen the matrix panels to match.
+        let extra = left_w - used_w;
+        for m in &mut maps {
+            match m.tensor {
+                Tensor::W1 | Tensor::W2 => m.outer.width += extra,
+                Tensor::B1 | Tensor::B2 => m.outer.x += extra,
+            }
+            m.inner = inner(m.outer);
+        }
+    }
     let right = Rect { x: body.x + left_w, width: body.width - left_w, ..body };
     let inspector_h = if right.height > 30 { 7 } else { 5 };
     let (loss, frozen, inspector) = if loss_under {
