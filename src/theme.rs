@@ -402,7 +402,8 @@ mod tests {
     fn ink_is_readable_on_every_background() {
         for mode in COLOUR_MODES {
             let p = Palette::new(mode);
-            for bg in (0..TABLE_SIZE).map(|i| p.color(table_t(i))).chain([p.zero(), p.non_finite(), p.highlight()])
+            for bg in
+                (0..TABLE_SIZE).map(|i| p.color(table_t(i))).chain([p.zero(), p.non_finite(), p.highlight()])
             {
                 let (b, i) = (luminance(rgb_of(bg).unwrap()), luminance(rgb_of(p.ink(bg)).unwrap()));
                 let ratio = (b.max(i) + 0.05) / (b.min(i) + 0.05);

@@ -223,9 +223,10 @@ fn dropout_slide_shows_its_numbers() {
     let w2 = areas.maps.iter().find(|m| m.tensor == Tensor::W2).unwrap();
     let rows = inside(w1.inner);
     assert_eq!(rows[0].split_whitespace().collect::<Vec<_>>(), ["0", "1", "2"], "column labels");
-    for (i, want) in [["0", "[", "1", "]", "2", "3"], ["1", "4", "5", "6", "", ""], ["2", "7", "8", "9", "", ""]]
-        .iter()
-        .enumerate()
+    for (i, want) in
+        [["0", "[", "1", "]", "2", "3"], ["1", "4", "5", "6", "", ""], ["2", "7", "8", "9", "", ""]]
+            .iter()
+            .enumerate()
     {
         let got: Vec<&str> = rows[i + 1].split_whitespace().collect();
         let want: Vec<&str> = want.iter().copied().filter(|s| !s.is_empty()).collect();
@@ -255,7 +256,11 @@ fn legends_say_the_sign_convention() {
             for m in areas.maps.iter().filter(|m| matches!(m.tensor, Tensor::W1 | Tensor::W2)) {
                 let y = m.outer.bottom() - 1;
                 let line: String = (m.outer.left()..m.outer.right()).map(|x| b[(x, y)].symbol()).collect();
-                assert!(line.contains("blue") && line.contains("red"), "{name} {w}×{h} {:?}: {line}", m.tensor);
+                assert!(
+                    line.contains("blue") && line.contains("red"),
+                    "{name} {w}×{h} {:?}: {line}",
+                    m.tensor
+                );
             }
         }
     }

@@ -212,7 +212,9 @@ pub fn geometry(
     let (sub_h, unit_w, max_r, max_c) =
         if mono { (1, 2, 1, 1) } else { (2, 1, MAX_STRETCH_ROWS, MAX_STRETCH_COLS) };
     let r_axis = Axis::new(rows, (h - hdr) * sub_h, zoom, cursor.map(|c| c.0), max_r);
-    let c_axis = |label_w: usize| Axis::new(cols, w.saturating_sub(label_w) / unit_w, zoom, cursor.map(|c| c.1), max_c);
+    let c_axis = |label_w: usize| {
+        Axis::new(cols, w.saturating_sub(label_w) / unit_w, zoom, cursor.map(|c| c.1), max_c)
+    };
     let (plain, labelled) = (c_axis(0), c_axis(lw));
     let (label_w, cols_axis) = if lw > 0 && labelled.block == plain.block && labelled.units > 0 {
         (lw, labelled)
@@ -797,12 +799,22 @@ pub fn legend_for_width(scale: f64, palette: &Palette, width: usize) -> Line<'st
                 zero_swatch(palette),
                 Span::raw(format!("=0 ±{s}")),
             ]),
-            Line::from(vec![styled("+blue", blue), Span::raw(" "), styled("−red", red), Span::raw(format!(" ±{s}"))]),
+            Line::from(vec![
+                styled("+blue", blue),
+                Span::raw(" "),
+                styled("−red", red),
+                Span::raw(format!(" ±{s}")),
+            ]),
             Line::from(format!("±{s}")),
         ]
     };
     let last = tiers.len() - 1;
-    tiers.into_iter().enumerate().find(|(i, l)| l.width() <= width || *i == last).map(|(_, l)| l).unwrap_or_default()
+    tiers
+        .into_iter()
+        .enumerate()
+        .find(|(i, l)| l.width() <= width || *i == last)
+        .map(|(_, l)| l)
+        .unwrap_or_default()
 }
 
 /// The key for the mask view: highlight = unchanged since step 0, dimmed = changed.
