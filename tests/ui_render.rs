@@ -158,8 +158,8 @@ fn wide_w1_is_aggregated_and_zoomable() {
     insta::assert_snapshot!("wide_120x40", s);
 }
 
-/// The cell that draws the cursor's element of W1 shows the cursor colour, and an exact 0
-/// of W2 the zero colour.
+/// The cursor's element of W1 keeps its value visible (its colour under a marker, or its
+/// number), and an exact 0 of W2 is black with a `·`.
 #[test]
 fn colours_on_chosen_cells() {
     let a = app("zero_w2", ColorMode::TrueColor);
@@ -173,13 +173,99 @@ fn colours_on_chosen_cells() {
         let (x, y) = g.cell_of(0, 0).unwrap();
         let cell = &b[(x, y)];
         match m.tensor {
-            Tensor::W1 => assert_eq!(cell.fg, a.palette.cursor(), "cursor on W1[0,0]"),
-            Tensor::W2 => assert_eq!(cell.fg, a.palette.zero(), "W2 = 0 drawn as exact zero"),
+            Tensor::W1 => {
+                assert!(g.numbers(), "16×2 W1 has room for its numbers at 120×40");
+                assert_eq!((cell.symbol(), cell.fg), ("[", a.palette.cursor()), "cursor marker on W1[0,0]");
+                let w = g.cell_width() as u16;
+                let text: String = (x..x + w).map(|x| b[(x, y)].symbol()).collect();
+                assert_eq!(text, "[ 1.48 ]", "the value under the cursor stays readable");
+                assert_ne!(b[(x + 3, y)].bg, a.palette.cursor(), "no solid fill");
+            }
+            Tensor::W2 => {
+                assert_eq!(cell.bg, a.palette.zero(), "W2 = 0 drawn as exact zero");
+                let w = g.cell_width() as u16;
+                assert!((x..x + w).any(|x| b[(x, y)].symbol() == "·"), "exact zero marked with ·");
+            }
             _ => {}
         }
     }
     assert_ne!(a.palette.zero(), a.palette.color(1e-9));
+    assert_ne!(a.palette.zero(), a.palette.color(1.0));
     assert_ne!(a.palette.zero(), Color::Reset);
+}
+
+/// The slide's matrices are small: their numbers are printed, with unit labels, and their
+/// panels leave the rest of the screen to the others.
+#[test]
+fn dropout_slide_shows_its_numbers() {
+    let a = app("dropout_slide", ColorMode::TrueColor);
+    let area = Rect::new(0, 0, 120, 40);
+    let b = screen(&a, 120, 40);
+    let areas = nnviz::ui::layout::areas(area, &a).unwrap();
+    let run: &Run = a.run().unwrap();
+    let inside = |r: Rect| -> Vec<String> {
+        (r.top()..r.bottom()).map(|y| (r.left()..r.right()).map(|x| b[(x, y)].symbol()).collect()).collect()
+    };
+    for m in &areas.maps {
+        let (rows, cols) = run.shape(m.tensor);
+        let g = nnviz::ui::heatmap::geometry(rows, cols, m.inner, 0, None, ColorMode::TrueColor);
+        assert!(g.numbers(), "{:?} in number mode", m.tensor);
+        let values = nnviz::ui::matrix(&run.trainer.params, m.tensor);
+        let w = g.cell_width() as u16;
+        for r in 0..rows {
+            for c in 0..cols {
+                let (x, y) = g.cell_of(r, c).unwrap();
+                let text: String = (x..x + w).map(|x| b[(x, y)].symbol()).collect();
+                let want = nnviz::ui::heatmap::cell_number(values[[r, c]], w as usize);
+                assert_eq!(text.trim().trim_matches(['[', ']']).trim(), want, "{:?}[{r},{c}]", m.tensor);
+            }
+        }
+    }
+    let w1 = areas.maps.iter().find(|m| m.tensor == Tensor::W1).unwrap();
+    let w2 = areas.maps.iter().find(|m| m.tensor == Tensor::W2).unwrap();
+    let rows = inside(w1.inner);
+    assert_eq!(rows[0].split_whitespace().collect::<Vec<_>>(), ["1", "2", "3"], "column labels, from 1");
+    for (i, want) in
+        [["1", "[", "1", "]", "2", "3"], ["2", "4", "5", "6", "", ""], ["3", "7", "8", "9", "", ""]]
+            .iter()
+            .enumerate()
+    {
+        let got: Vec<&str> = rows[i + 1].split_whitespace().collect();
+        let want: Vec<&str> = want.iter().copied().filter(|s| !s.is_empty()).collect();
+        assert_eq!(got, want, "W1 row {i}");
+    }
+    let rows = inside(w2.inner);
+    assert_eq!(rows[1].split_whitespace().collect::<Vec<_>>(), ["1", "1", "2", "3"]);
+    assert_eq!(rows[2].split_whitespace().collect::<Vec<_>>(), ["2", "4", "5", "6"]);
+    // Sized to content: the 3×3 panel is far narrower than half the screen; the loss chart
+    // takes the rows the matrices do not need.
+    assert!(w1.outer.width <= 40 && w1.outer.height <= 7, "{:?}", w1.outer);
+    assert!(areas.frozen.width >= 75, "{:?}", areas.frozen);
+    assert!(areas.loss.y > w2.outer.y, "loss under the heatmaps");
+    let s = text(&b);
+    assert!(s.contains("blue +") && s.contains("red −"), "the legend says the signs in words");
+    insta::assert_snapshot!("dropout_slide_120x40", s);
+}
+
+/// From 100 columns on, every matrix legend says which colour is positive, in words.
+#[test]
+fn legends_say_the_sign_convention() {
+    for name in ["zero_w2", "dropout_slide", "digits"] {
+        let a = app(name, ColorMode::TrueColor);
+        for (w, h) in [(100u16, 30u16), (120, 40), (160, 50), (200, 60)] {
+            let b = screen(&a, w, h);
+            let areas = nnviz::ui::layout::areas(Rect::new(0, 0, w, h), &a).unwrap();
+            for m in areas.maps.iter().filter(|m| matches!(m.tensor, Tensor::W1 | Tensor::W2)) {
+                let y = m.outer.bottom() - 1;
+                let line: String = (m.outer.left()..m.outer.right()).map(|x| b[(x, y)].symbol()).collect();
+                assert!(
+                    line.contains("blue") && line.contains("red"),
+                    "{name} {w}×{h} {:?}: {line}",
+                    m.tensor
+                );
+            }
+        }
+    }
 }
 
 fn compare_app(n: usize) -> App {

@@ -132,12 +132,9 @@ fn map(app: &App, run: &Run, m: &MapArea, buf: &mut Buffer) {
     }
     let style = if focused { Style::new().add_modifier(Modifier::BOLD) } else { Style::new() };
     let mut block = Block::bordered().title(Line::styled(title, style)).border_style(style);
-    let legend = heatmap::legend(scale, &app.palette);
-    if legend.width() + 2 <= m.outer.width as usize {
+    let legend = heatmap::legend_for_width(scale, &app.palette, usize::from(m.outer.width.saturating_sub(2)));
+    if legend.width() + 2 <= usize::from(m.outer.width) {
         block = block.title_bottom(legend);
-    } else if m.inner.width >= 8 {
-        let zero = if app.colors == crate::theme::ColorMode::Mono { "·=0" } else { "black=0" };
-        block = block.title_bottom(format!("±{} {zero}", text::num(scale)));
     }
     block.render(m.outer, buf);
     Heatmap {
