@@ -102,6 +102,8 @@ fn held_key(name: &str, seconds: f64) {
     let mut app = App::new(ColorMode::TrueColor);
     app.steps_override = Some(u64::MAX / 2);
     app.open(loaded);
+    // zero_w2 opens paused at step 0 (`[ui] paused`); this measures the loop training.
+    app.paused = false;
     let speed =
         nnviz::app::state::SPEEDS.iter().position(|s| *s == Some(100)).expect("100 steps/s is a speed");
     app.speed = speed;
