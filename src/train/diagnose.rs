@@ -11,8 +11,10 @@ use crate::nn::{Params, Tensor};
 /// What the parameters look like at one step.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Diagnosis {
-    /// The step the diagnosis was made at.
+    /// The step the diagnosis was made at; `computed` is false for the empty one a run
+    /// shows while its first diagnosis is made on another thread.
     pub step: u64,
+    pub computed: bool,
     /// Per tensor: moving, waiting, stalled or frozen for good, and what that rests on.
     pub status: [TensorStatus; 4],
     /// Hidden units with z1 ≤ 0 on every training example.
@@ -29,6 +31,7 @@ impl Diagnosis {
         let w = [Tensor::W1, Tensor::W2];
         Diagnosis {
             step: 0,
+            computed: true,
             status: Default::default(),
             dead,
             duplicates: duplicate_groups(p),

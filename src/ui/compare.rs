@@ -262,8 +262,7 @@ fn column(app: &App, i: usize, chosen: bool, y_max: f64, scales: [f64; 2], area:
     }
     let diag = &run.diagnosis;
     let pct = |v: f64| format!("{:.1}", 100.0 * v);
-    let frozen: Vec<&str> =
-        Tensor::ALL.iter().filter(|&&t| run.trainer.changes.is_frozen(t)).map(|t| t.name()).collect();
+    let status = super::frozen::summary(run);
     Paragraph::new(vec![
         Line::from(format!(
             "=0|<1e-3 W1 {}|{}% W2 {}|{}%",
@@ -273,10 +272,7 @@ fn column(app: &App, i: usize, chosen: bool, y_max: f64, scales: [f64; 2], area:
             pct(diag.near_zero_fraction[1])
         )),
         Line::from(format!("‖W1‖ {:.3}  ‖W2‖ {:.3}", diag.norm[0], diag.norm[1])),
-        Line::from(format!(
-            "frozen {}",
-            if frozen.is_empty() { "none".to_string() } else { frozen.join(" ") }
-        )),
+        Line::from(status),
     ])
     .render(stats, buf);
 }

@@ -45,6 +45,25 @@ fn shown_status(run: &Run, x: Tensor) -> Status {
     }
 }
 
+/// One line for a compare column: "not stepped", or the frozen and waiting tensors.
+pub fn summary(run: &Run) -> String {
+    if run.trainer.step == 0 {
+        return "not stepped".to_string();
+    }
+    let with = |s: Status| -> Vec<Tensor> {
+        Tensor::ALL.into_iter().filter(|&x| shown_status(run, x) == s).collect()
+    };
+    let mut parts = Vec::new();
+    for (s, name) in [(Status::Frozen, "frozen"), (Status::Waiting, "waiting"), (Status::Stalled, "stalled")]
+    {
+        let ts = with(s);
+        if !ts.is_empty() {
+            parts.push(format!("{name} {}", names(&ts)));
+        }
+    }
+    if parts.is_empty() { "all moving".to_string() } else { parts.join("; ") }
+}
+
 fn word(s: Status) -> &'static str {
     match s {
         Status::NotStepped => "not stepped",
@@ -98,6 +117,10 @@ fn explanations(run: &Run, bold: Style) -> Vec<Line<'static>> {
     let t = &run.trainer;
     let d = &run.diagnosis;
     let mut out = Vec::new();
+    if t.step == 0 && !d.computed {
+        out.push(Line::from("not stepped yet (working out what step 1 will change)"));
+        return out;
+    }
     if t.step == 0 {
         let (will, wont): (Vec<Tensor>, Vec<Tensor>) =
             Tensor::ALL.into_iter().partition(|&x| d.status[x as usize].changes_next_step);
