@@ -2,12 +2,13 @@
 //! any output, then dispatch.
 
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use nnviz::app::App;
 use nnviz::cli::{Cli, Mode};
 use nnviz::load::{self, Loaded};
-use nnviz::scenario::ScenarioError;
+use nnviz::scenario::{ScenarioError, Source};
 use nnviz::{bundled, headless, scenario, sweep};
 use rayon::prelude::*;
 
@@ -143,22 +144,37 @@ fn list() -> Result<(), Failure> {
     Ok(())
 }
 
+/// A `--dump` target must be a file that can be replaced whole, and none the run reads.
+fn check_dump_target(path: &Path, cli: &Cli, runs: &[Loaded]) -> Result<(), Failure> {
+    let refuse =
+        |why: &str| Err(Failure::Usage(ScenarioError::cli(format!("--dump {}: {why}", path.display()))));
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if path.is_dir() {
+        return refuse("is a folder; give a file name");
+    }
+    if parent.is_some_and(|p| !p.is_dir()) {
+        return refuse("the folder does not exist");
+    }
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return refuse("exists and is not a regular file");
+    }
+    let scenarios = cli.scenarios.iter().map(Path::new).filter(|p| p.is_file());
+    let data = runs.iter().filter_map(|r| match &r.scenario.data.source {
+        Source::Csv { path, .. } => Some(path.as_path()),
+        _ => None,
+    });
+    if let Some(input) = scenarios.chain(data).find(|input| nnviz::files::same_file(path, input)) {
+        return refuse(&format!("is {}, which this run reads; choose another file", input.display()));
+    }
+    Ok(())
+}
+
 fn headless_runs(cli: &Cli) -> Result<ExitCode, Failure> {
     let runs = load_all(cli)?;
     if let Some(path) = &cli.dump {
-        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
-        if path.is_dir() {
-            return Err(Failure::Usage(ScenarioError::cli(format!(
-                "--dump {}: is a folder; give a file name",
-                path.display()
-            ))));
-        }
-        if parent.is_some_and(|p| !p.is_dir()) {
-            return Err(Failure::Usage(ScenarioError::cli(format!(
-                "--dump {}: the folder does not exist",
-                path.display()
-            ))));
-        }
+        check_dump_target(path, cli, &runs)?;
     }
     let steps: Vec<u64> = runs.iter().map(|r| cli.steps.unwrap_or(r.scenario.train.steps)).collect();
     let progress = if io::stderr().is_terminal() {
@@ -201,8 +217,8 @@ fn headless_runs(cli: &Cli) -> Result<ExitCode, Failure> {
         let text =
             if dumps.len() == 1 { serde_json::to_string(&dumps[0]) } else { serde_json::to_string(&dumps) };
         let text = text.map_err(|e| Failure::Io(e.to_string()))?;
-        std::fs::write(path, text + "\n")
-            .map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))?;
+        nnviz::files::replace(path, (text + "\n").as_bytes())
+            .map_err(|e| Failure::Io(format!("cannot write {} (left as it was): {e}", path.display())))?;
     }
     Ok(ExitCode::SUCCESS)
 }

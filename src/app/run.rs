@@ -1,8 +1,6 @@
 //! One scenario being trained in the UI, with what the screen shows of it: its metrics,
 //! diagnosis and history, refreshed in place or on another thread; and the snapshot files.
 
-use std::path::Path;
-
 use crate::load::Loaded;
 use crate::nn::Tensor;
 use crate::train::diagnose::Diagnosis;
@@ -236,14 +234,6 @@ pub fn history_csv(run: &Run) -> String {
         ));
     }
     out
-}
-
-/// Temporary file in the same folder, then rename: a reader never sees half a file.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }
 
 /// Lowercase letters, digits and single dashes.

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use super::action::Action;
 use super::panels::{Backprop, Boundary, Ensemble, Panels, SubView};
-use super::run::{Run, history_csv, slug, write_atomic};
-use crate::bundled;
+use super::run::{Run, history_csv, slug};
 use crate::load::{self, Loaded};
 use crate::nn::Tensor;
 use crate::scenario;
 use crate::theme::{ColorMode, Palette};
+use crate::{bundled, files};
 
 /// Training speeds in steps per second; `None` is as fast as possible.
 pub const SPEEDS: &[Option<u32>] = &[
@@ -680,21 +680,22 @@ impl App {
         let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         self.message = Some(match self.save(&dir) {
             Ok((json, csv)) => format!("saved {} and {}", json.display(), csv.display()),
-            Err(e) => format!("could not save: {e}"),
+            Err(e) => format!("could not save, nothing written: {e}"),
         });
     }
 
     /// Write the `--dump` JSON of the current state and the metric history as CSV into
-    /// `dir`, each atomically. Returns the two paths.
+    /// `dir` as a pair (both or neither), under `<slug>-step<N>` or, when a file of that name
+    /// exists, `<slug>-step<N>-2`, `-3` …. Returns the two paths.
     pub fn save(&self, dir: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
         let run = self.run().ok_or_else(|| std::io::Error::other("no run"))?;
         let base = format!("{}-step{}", slug(&run.loaded.scenario.name), run.trainer.step);
-        let json = dir.join(format!("{base}.json"));
-        let csv = dir.join(format!("{base}.csv"));
         let dump = crate::headless::dump(&run.loaded, &run.trainer);
         let text = serde_json::to_string(&dump).map_err(std::io::Error::other)? + "\n";
-        write_atomic(&json, text.as_bytes())?;
-        write_atomic(&csv, history_csv(run).as_bytes())?;
+        let csv_text = history_csv(run);
+        let paths = files::unused_name(dir, &base, &["json", "csv"]);
+        let (json, csv) = (paths[0].clone(), paths[1].clone());
+        files::create_all_new(&[(&json, text.as_bytes()), (&csv, csv_text.as_bytes())])?;
         Ok((json, csv))
     }
 }
