@@ -115,7 +115,7 @@ fn a_planted_symlink_does_not_redirect_a_snapshot() {
 
 /// A tmpfs of `kib` KiB, unmounted on drop; `None` (with a message) when this test cannot
 /// mount one (not root, or no mount permission in this sandbox).
-struct SmallDisk(PathBuf, tempfile::TempDir);
+struct SmallDisk(PathBuf, #[allow(dead_code)] tempfile::TempDir);
 
 impl SmallDisk {
     fn new(kib: u32) -> Option<SmallDisk> {
