@@ -16,6 +16,7 @@ pub mod load;
 pub mod nn;
 pub mod runner;
 pub mod scenario;
+pub mod signals;
 pub mod sweep;
 pub mod table;
 pub mod theme;

@@ -88,8 +88,9 @@ fn ui(cli: &Cli) -> Result<ExitCode, Failure> {
     if !runs.is_empty() {
         app.open_all(runs);
     }
-    nnviz::runner::run(app).map_err(|e| Failure::Io(format!("terminal: {e}")))?;
-    Ok(ExitCode::SUCCESS)
+    let signal = nnviz::runner::run(app).map_err(|e| Failure::Io(format!("terminal: {e}")))?;
+    // Ended by a signal: the terminal is back; exit as the shell expects, 128 + its number.
+    Ok(signal.map_or(ExitCode::SUCCESS, |n| ExitCode::from(128u8.saturating_add(n as u8))))
 }
 
 /// Every scenario of the command line, or the variants of a sweep, loaded and checked.

@@ -9,14 +9,17 @@ use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui::crossterm::cursor::{Hide, Show};
 use ratatui::crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, MouseButton, MouseEventKind,
 };
 use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::layout::Rect;
 
 use crate::app::keymap::{action_for, from_crossterm};
 use crate::app::{App, Budget};
+use crate::signals::Signals;
 use crate::ui;
 
 /// Time between frames (~30 per second).
@@ -29,10 +32,24 @@ pub trait Events {
     /// Whether an event is ready within `timeout`.
     fn poll(&mut self, timeout: Duration) -> io::Result<bool>;
     fn read(&mut self) -> io::Result<Event>;
+    /// A signal that ends the program (its number), once received.
+    fn ended(&mut self) -> Option<i32> {
+        None
+    }
+    /// Whether a TSTP arrived since the last call.
+    fn stop_requested(&mut self) -> bool {
+        false
+    }
+    /// Give the terminal back, stop until continued, then take it again.
+    fn suspend(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
-/// The real terminal's events.
-pub struct Crossterm;
+/// The real terminal's events, and the signals sent to the process.
+pub struct Crossterm {
+    pub signals: Signals,
+}
 
 impl Events for Crossterm {
     fn poll(&mut self, timeout: Duration) -> io::Result<bool> {
@@ -41,6 +58,31 @@ impl Events for Crossterm {
     fn read(&mut self) -> io::Result<Event> {
         event::read()
     }
+    fn ended(&mut self) -> Option<i32> {
+        self.signals.ended()
+    }
+    fn stop_requested(&mut self) -> bool {
+        self.signals.take_stop()
+    }
+    fn suspend(&mut self) -> io::Result<()> {
+        give_back()?;
+        crate::signals::stop_self()?;
+        take()
+    }
+}
+
+/// The terminal as the UI uses it: raw mode, the alternate screen, no cursor, mouse capture.
+fn take() -> io::Result<()> {
+    terminal::enable_raw_mode()?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture, Hide)
+}
+
+/// The terminal as the shell had it: raw mode off, the main screen, the cursor shown, no
+/// mouse capture.
+fn give_back() -> io::Result<()> {
+    let screen = execute!(io::stdout(), DisableMouseCapture, LeaveAlternateScreen, Show);
+    terminal::disable_raw_mode()?;
+    screen
 }
 
 /// Mouse capture is not undone by `ratatui::restore()`: this guard undoes it on every
@@ -60,17 +102,21 @@ impl Drop for MouseCapture {
     }
 }
 
-/// Run the UI until the user quits. `ratatui::init` installs a panic hook that restores
-/// the terminal; `restore` runs on the normal and error paths.
-pub fn run(app: App) -> io::Result<()> {
+/// Run the UI until the user quits or a signal ends it; returns that signal's number.
+/// `ratatui::init` installs a panic hook that restores the terminal; the terminal is given
+/// back on the normal, error and signal paths. TERM, INT, HUP and QUIT are noted (not
+/// acted on at once), so the loop ends at its next turn, within a frame.
+pub fn run(app: App) -> io::Result<Option<i32>> {
+    let signals = Signals::install(&Signals::ending(), true)?;
     let mut terminal = ratatui::init();
     let result = MouseCapture::enable().and_then(|guard| {
-        let r = event_loop(&mut terminal, &mut Crossterm, app, None);
+        let r = event_loop(&mut terminal, &mut Crossterm { signals }, app, None);
         drop(guard);
         r
     });
     ratatui::restore();
-    result.map(|_| ())
+    let _ = execute!(io::stdout(), Show);
+    result.map(|stats| stats.signal)
 }
 
 /// Feed one terminal event to the app; returns whether the screen should be redrawn.
@@ -114,6 +160,8 @@ pub struct LoopStats {
     /// When each frame finished drawing (recorded only for runs with an end time, so
     /// the interactive loop keeps memory flat).
     pub draws: Vec<Instant>,
+    /// The signal that ended the loop, if one did.
+    pub signal: Option<i32>,
 }
 
 /// The loop itself. With `until`, it also stops at that time (benchmarks); it always
@@ -152,6 +200,18 @@ where
                     break;
                 }
             }
+        }
+        if let Some(sig) = events.ended() {
+            stats.signal = Some(sig);
+            return Ok(stats);
+        }
+        if app.suspend || events.stop_requested() {
+            app.suspend = false;
+            events.suspend()?;
+            // Whatever the shell drew meanwhile is gone: draw every cell again.
+            terminal.clear().map_err(io::Error::other)?;
+            dirty = true;
+            last_train = Instant::now();
         }
         let now = Instant::now();
         if app.quit || until.is_some_and(|u| now >= u) {

@@ -31,13 +31,14 @@ pub enum Action {
     Help,
     Back,
     Enter,
+    Suspend,
     Quit,
 }
 
 impl Action {
     /// Every action, in keymap order. `exhaustive` below fails to compile when a variant
     /// is added without being listed here too.
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Action::TogglePause,
         Action::Step,
         Action::Faster,
@@ -67,6 +68,7 @@ impl Action {
         Action::Help,
         Action::Back,
         Action::Enter,
+        Action::Suspend,
         Action::Quit,
     ];
 
@@ -103,6 +105,7 @@ impl Action {
             Action::Help => "this help",
             Action::Back => "close, back; quit at top",
             Action::Enter => "open scenario / column",
+            Action::Suspend => "suspend (fg resumes)",
             Action::Quit => "quit",
         }
     }
@@ -140,6 +143,7 @@ fn exhaustive(a: Action) -> usize {
         | Action::Help
         | Action::Back
         | Action::Enter
+        | Action::Suspend
         | Action::Quit => Action::ALL.len(),
     }
 }

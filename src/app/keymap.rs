@@ -62,6 +62,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Key::Char('?')], "?", Action::Help, true),
     bind(&[Key::Esc], "Esc", Action::Back, false),
     bind(&[Key::Enter], "Enter", Action::Enter, false),
+    bind(&[Key::Ctrl('z')], "Ctrl-Z", Action::Suspend, false),
     bind(&[Key::Char('q'), Key::Ctrl('c')], "q", Action::Quit, true),
 ];
 

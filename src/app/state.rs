@@ -96,6 +96,8 @@ pub struct App {
     pub panels: Panels,
     pub message: Option<String>,
     pub quit: bool,
+    /// Ctrl-Z was pressed: the runner gives the terminal back and stops the process.
+    pub suspend: bool,
     /// Steps per second actually trained, measured by the runner.
     pub measured_rate: f64,
     pub colors: ColorMode,
@@ -158,6 +160,7 @@ impl App {
             panels: Panels::default(),
             message: None,
             quit: false,
+            suspend: false,
             measured_rate: 0.0,
             colors,
             steps_override: None,
@@ -374,6 +377,10 @@ impl App {
     }
 
     fn dispatch(&mut self, action: Action) {
+        if action == Action::Suspend {
+            self.suspend = true;
+            return;
+        }
         if let Screen::Menu { selected } = self.screen {
             self.handle_menu(action, selected);
             return;
@@ -440,7 +447,7 @@ impl App {
                     self.quit = true;
                 }
             }
-            Action::Enter => {}
+            Action::Enter | Action::Suspend => {}
             Action::Quit => self.quit = true,
         }
     }
