@@ -149,31 +149,52 @@ fn summary(name: &str, file: &str, t: &mut Trainer, last: &Metrics) -> Summary {
     }
 }
 
-/// A finished headless run: its metrics lines, its summary (without `chosen`, which
-/// depends on the other runs), the trainer, and with `--gradcheck` its gradient check.
+/// A finished headless run: its summary (without `chosen`, which depends on the other
+/// runs), the trainer, with `--gradcheck` its gradient check, and whether a signal stopped
+/// it early (then it has no summary line, only an `interrupted` one).
 pub struct Finished {
-    pub lines: Vec<u8>,
     pub summary: Summary,
     pub trainer: Trainer,
     pub gradcheck: Option<GradcheckLine>,
+    pub interrupted: bool,
 }
 
-/// Train one scenario for `steps` updates. Metrics at step 0, every `log_every` steps and
-/// the last step; on divergence at step s, the metrics of s, and the run stops.
-pub fn train(loaded: &Loaded, steps: u64, progress: &indicatif::ProgressBar) -> io::Result<Finished> {
+/// `{"event":"interrupted","scenario":…,"step":N}`: a signal ended the run after step N.
+#[derive(Serialize)]
+struct Interrupted<'a> {
+    event: &'static str,
+    scenario: &'a str,
+    step: u64,
+}
+
+/// Train one scenario for `steps` updates, writing each metrics line to `out` as it is
+/// made: at step 0, every `log_every` steps and the last step; on divergence at step s, the
+/// metrics of s, and the run stops. `stop` is asked after every step: when it says so, the
+/// run ends there (see [`Finished::interrupted`]).
+pub fn train(
+    loaded: &Loaded,
+    steps: u64,
+    progress: &indicatif::ProgressBar,
+    out: &mut dyn Write,
+    stop: &dyn Fn() -> bool,
+) -> io::Result<Finished> {
     let mut t = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
     let name = loaded.scenario.name.as_str();
     let file = loaded.file.as_str();
     let log_every = loaded.scenario.train.log_every;
-    let mut lines = Vec::new();
     let mut last = t.metrics();
-    write_line(&mut lines, &metrics_line(name, file, &last))?;
+    write_line(out, &metrics_line(name, file, &last))?;
     let mut reported = 0;
+    let mut interrupted = false;
     while t.step < steps && t.diverged.is_none() {
+        if stop() {
+            interrupted = true;
+            break;
+        }
         t.step();
         if t.diverged.is_some() || t.step.is_multiple_of(log_every) || t.step == steps {
             last = t.metrics();
-            write_line(&mut lines, &metrics_line(name, file, &last))?;
+            write_line(out, &metrics_line(name, file, &last))?;
         }
         if t.step.is_multiple_of(1024) {
             progress.inc(t.step - reported);
@@ -181,8 +202,15 @@ pub fn train(loaded: &Loaded, steps: u64, progress: &indicatif::ProgressBar) -> 
         }
     }
     progress.inc(steps.saturating_sub(reported));
+    interrupted |= stop();
     let summary = summary(name, file, &mut t, &last);
-    Ok(Finished { lines, summary, trainer: t, gradcheck: None })
+    Ok(Finished { summary, trainer: t, gradcheck: None, interrupted })
+}
+
+/// The last line of a run a signal ended.
+pub fn write_interrupted(run: &Finished, out: &mut impl Write) -> io::Result<()> {
+    let line = Interrupted { event: "interrupted", scenario: &run.summary.scenario, step: run.trainer.step };
+    write_line(out, &line)
 }
 
 /// Mark the run chosen on validation, when there is more than one.
@@ -198,10 +226,9 @@ pub fn choose(runs: &mut [Finished]) {
     }
 }
 
-/// The JSON Lines of a finished run: its metrics, its summary, then its gradient check
-/// (when it was run).
-pub fn write(run: &Finished, out: &mut impl Write) -> io::Result<()> {
-    out.write_all(&run.lines)?;
+/// What follows a finished run's metrics lines: its summary, then its gradient check (when
+/// it was run).
+pub fn write_summary(run: &Finished, out: &mut impl Write) -> io::Result<()> {
     write_line(out, &run.summary)?;
     write_gradcheck(run, out)
 }
@@ -274,9 +301,11 @@ pub fn gradcheck(t: &Trainer) -> GradcheckLine {
     }
 }
 
-fn write_line(out: &mut impl Write, v: &impl Serialize) -> io::Result<()> {
+/// One JSON line, flushed: a reader (or a signal) never finds half of it.
+fn write_line(out: &mut (impl Write + ?Sized), v: &impl Serialize) -> io::Result<()> {
     serde_json::to_writer(&mut *out, v).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 #[derive(Serialize)]

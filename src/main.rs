@@ -41,21 +41,27 @@ fn main() -> ExitCode {
 fn fail(f: Failure) -> ExitCode {
     match f {
         Failure::Usage(e) => {
-            eprintln!("nnviz: error: {e}");
+            complain(&e);
             ExitCode::from(2)
         }
         Failure::Io(e) => {
-            eprintln!("nnviz: error: {e}");
+            complain(&e);
             ExitCode::from(1)
         }
         Failure::Closed => ExitCode::SUCCESS,
     }
 }
 
+/// `nnviz: error: …` on stderr. An error that cannot even be printed (stderr closed or
+/// full) keeps its exit status: nothing else is tried.
+fn complain(e: &dyn std::fmt::Display) {
+    let _ = writeln!(io::stderr(), "nnviz: error: {e}");
+}
+
 fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     match cli.mode()? {
         Mode::List => list().map(|()| ExitCode::SUCCESS),
-        Mode::Check => Ok(check(cli)),
+        Mode::Check => check(cli),
         Mode::Inspect => {
             let runs = load_all(cli)?;
             let mut out = io::stdout().lock();
@@ -110,28 +116,25 @@ fn io_failure(e: io::Error) -> Failure {
     }
 }
 
-fn check(cli: &Cli) -> ExitCode {
+fn check(cli: &Cli) -> Result<ExitCode, Failure> {
+    let mut out = io::stdout().lock();
     if !cli.sweep.is_empty() {
         // A sweep is one scenario: every variant is checked like a file.
-        return match load_all(cli) {
-            Ok(_) => {
-                println!("ok {}", cli.scenarios[0]);
-                ExitCode::SUCCESS
-            }
-            Err(f) => fail(f),
-        };
+        load_all(cli)?;
+        writeln!(out, "ok {}", cli.scenarios[0]).and_then(|()| out.flush()).map_err(io_failure)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let mut bad = false;
     for arg in &cli.scenarios {
         match load::load(arg, cli.seed()) {
-            Ok(_) => println!("ok {arg}"),
+            Ok(_) => writeln!(out, "ok {arg}").and_then(|()| out.flush()).map_err(io_failure)?,
             Err(e) => {
                 bad = true;
-                eprintln!("nnviz: error: {e}");
+                complain(&e);
             }
         }
     }
-    if bad { ExitCode::from(2) } else { ExitCode::SUCCESS }
+    Ok(if bad { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
 fn list() -> Result<(), Failure> {
@@ -183,14 +186,32 @@ fn headless_runs(cli: &Cli) -> Result<ExitCode, Failure> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    // Runs are independent and seeded: in parallel, printed in argument order, the bytes
-    // are the same whatever the number of threads.
+    let signals = nnviz::signals::Signals::install(&nnviz::signals::Signals::ending(), false)
+        .map_err(|e| Failure::Io(format!("cannot handle signals: {e}")))?;
+    let stop = || signals.ended().is_some();
+    // The first run's lines go to stdout as they are made; the others', made at the same time
+    // on other threads, wait in temporary files for their turn. Memory stays flat and the
+    // bytes are those of the runs one after the other, whatever the number of threads.
+    let stdout = std::sync::Mutex::new(io::BufWriter::new(io::stdout()));
+    let mut spools = (1..runs.len())
+        .map(|_| tempfile::tempfile().map(io::BufWriter::new))
+        .collect::<io::Result<Vec<_>>>()
+        .map_err(|e| Failure::Io(format!("cannot make a temporary file: {e}")))?;
+    let quiet = cli.table;
     let mut finished = runs
         .par_iter()
         .zip(steps.par_iter())
-        .map(|(r, &n)| {
-            let mut f = headless::train(r, n, &progress)?;
-            if cli.gradcheck {
+        .zip(rayon::iter::once(None).chain(spools.par_iter_mut().map(Some)))
+        .map(|((r, &n), spool)| {
+            let mut f = match spool {
+                _ if quiet => headless::train(r, n, &progress, &mut io::sink(), &stop)?,
+                Some(file) => headless::train(r, n, &progress, file, &stop)?,
+                None => {
+                    let mut out = stdout.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    headless::train(r, n, &progress, &mut *out, &stop)?
+                }
+            };
+            if cli.gradcheck && !f.interrupted {
                 f.gradcheck = Some(headless::gradcheck(&f.trainer));
             }
             Ok(f)
@@ -198,8 +219,29 @@ fn headless_runs(cli: &Cli) -> Result<ExitCode, Failure> {
         .collect::<io::Result<Vec<_>>>()
         .map_err(io_failure)?;
     progress.finish_and_clear();
+    let mut out = stdout.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Then each run in order: the first one's lines are out already, the others' are copied.
+    let mut rest = |i: usize, out: &mut dyn Write| -> io::Result<()> {
+        if i > 0 {
+            let spool = &mut spools[i - 1];
+            spool.flush()?;
+            let file = spool.get_mut();
+            io::Seek::seek(file, io::SeekFrom::Start(0))?;
+            io::copy(file, out)?;
+        }
+        Ok(())
+    };
+    if let Some(sig) = signals.ended() {
+        // Every line so far, then for each run where it stopped; no summary (the runs were
+        // not finished, so nothing is chosen either).
+        for (i, f) in finished.iter().enumerate() {
+            rest(i, &mut out).map_err(io_failure)?;
+            headless::write_interrupted(f, &mut out).map_err(io_failure)?;
+        }
+        out.flush().map_err(io_failure)?;
+        return Ok(ExitCode::from(128u8.saturating_add(sig as u8)));
+    }
     headless::choose(&mut finished);
-    let mut out = io::BufWriter::new(io::stdout().lock());
     if cli.table {
         let summaries: Vec<_> = finished.iter().map(|f| &f.summary).collect();
         out.write_all(nnviz::table::render(&summaries).as_bytes()).map_err(io_failure)?;
@@ -208,8 +250,9 @@ fn headless_runs(cli: &Cli) -> Result<ExitCode, Failure> {
             headless::write_gradcheck(f, &mut out).map_err(io_failure)?;
         }
     } else {
-        for f in &finished {
-            headless::write(f, &mut out).map_err(io_failure)?;
+        for (i, f) in finished.iter().enumerate() {
+            rest(i, &mut out).map_err(io_failure)?;
+            headless::write_summary(f, &mut out).map_err(io_failure)?;
         }
     }
     out.flush().map_err(io_failure)?;
