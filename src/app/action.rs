@@ -20,6 +20,7 @@ pub enum Action {
     ZoomOut,
     ToggleSharedScale,
     ToggleMask,
+    ToggleLogY,
     ToggleInfo,
     Backprop,
     Boundary,
@@ -37,7 +38,7 @@ pub enum Action {
 impl Action {
     /// Every action, in keymap order. `exhaustive` below fails to compile when a variant
     /// is added without being listed here too.
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Action::TogglePause,
         Action::Step,
         Action::Faster,
@@ -56,6 +57,7 @@ impl Action {
         Action::ZoomOut,
         Action::ToggleSharedScale,
         Action::ToggleMask,
+        Action::ToggleLogY,
         Action::ToggleInfo,
         Action::Backprop,
         Action::Boundary,
@@ -92,6 +94,7 @@ impl Action {
             Action::ZoomOut => "zoom out",
             Action::ToggleSharedScale => "scale per matrix / shared",
             Action::ToggleMask => "mask: unchanged since step 0",
+            Action::ToggleLogY => "loss y-axis: log / linear",
             Action::ToggleInfo => "about this scenario",
             Action::Backprop => "backprop of one example",
             Action::Boundary => "decision boundary, units",
@@ -129,6 +132,7 @@ fn exhaustive(a: Action) -> usize {
         | Action::ZoomOut
         | Action::ToggleSharedScale
         | Action::ToggleMask
+        | Action::ToggleLogY
         | Action::ToggleInfo
         | Action::Backprop
         | Action::Boundary
