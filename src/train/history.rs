@@ -124,7 +124,13 @@ mod tests {
     fn loss_ratio_spans_train_and_val_and_skips_what_cannot_be_plotted() {
         let mut h = History::new(8, 1);
         assert_eq!(h.loss_ratio(), None);
-        h.push(Point { step: 0, train_loss: Some(2.0), val_loss: Some(f64::NAN), train_acc: None, val_acc: None });
+        h.push(Point {
+            step: 0,
+            train_loss: Some(2.0),
+            val_loss: Some(f64::NAN),
+            train_acc: None,
+            val_acc: None,
+        });
         h.push(Point { step: 1, train_loss: Some(0.0), val_loss: Some(0.1), train_acc: None, val_acc: None });
         assert_eq!(h.loss_ratio(), Some(20.0));
     }
