@@ -614,3 +614,148 @@ fn lecture_scenarios_open_paused_at_step_0() {
     let digits = nnviz::load::load("digits", None).unwrap();
     assert!(!digits.scenario.ui.paused);
 }
+
+/// The rows of a panel's inside, each as text.
+fn panel_rows(b: &Buffer, area: Rect) -> Vec<String> {
+    (area.top() + 1..area.bottom().saturating_sub(1))
+        .map(|y| (area.left() + 1..area.right().saturating_sub(1)).map(|x| b[(x, y)].symbol()).collect())
+        .collect()
+}
+
+/// The y-axis tick labels of a chart: what stands left of its `│` on each row.
+fn ticks(rows: &[String]) -> Vec<String> {
+    rows.iter()
+        .filter_map(|r| r.split_once('│').map(|(t, _)| t.trim().to_string()))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+fn loss_panel(a: &App, w: u16, h: u16) -> (String, Vec<String>) {
+    let b = screen(a, w, h);
+    let area = nnviz::ui::layout::areas(Rect::new(0, 0, w, h), a).unwrap().loss;
+    let title: String = (area.left()..area.right()).map(|x| b[(x, area.top())].symbol()).collect();
+    (title, panel_rows(&b, area))
+}
+
+#[test]
+fn loss_of_digits_on_a_log_axis_with_decades() {
+    let mut a = app("digits", ColorMode::TrueColor);
+    a.train(3000);
+    a.refresh_if_stale();
+    assert!(a.log_y_on(), "train 0.004 against a first loss of 2.3: log by itself");
+    let (title, rows) = loss_panel(&a, 120, 40);
+    assert!(title.contains("Loss log"), "{title}");
+    assert_eq!(ticks(&rows), ["10", "1", "0.1", "0.01", "0.001"], "{rows:#?}");
+    let run = a.run().unwrap();
+    let end = |v: Option<f64>| nnviz::ui::chart::sig3(v.unwrap());
+    let (train, val) = (end(run.metrics.train.map(|e| e.loss)), end(run.metrics.val.map(|e| e.loss)));
+    for label in [format!("train {train}"), format!("val {val}")] {
+        assert!(rows.iter().any(|r| r.trim_end().ends_with(&label)), "{label} at the right end:\n{rows:#?}");
+    }
+    // y: back to the linear axis from 0, and it sticks.
+    press(&mut a, Key::Char('y'));
+    assert_eq!(a.log_y, Some(false));
+    let (title, rows) = loss_panel(&a, 120, 40);
+    assert!(!title.contains("log"));
+    assert_eq!(ticks(&rows).last().map(String::as_str), Some("0"));
+    assert!(!ticks(&rows).contains(&"0.01".to_string()));
+    press(&mut a, Key::Char('y'));
+    assert!(a.log_y_on());
+    insta::assert_snapshot!("loss_digits_log_120x40", text(&screen(&a, 120, 40)));
+    for (w, h) in [(80, 24), (200, 60)] {
+        assert!(loss_panel(&a, w, h).0.contains("Loss log"), "{w}×{h}");
+    }
+}
+
+#[test]
+fn y_toggles_and_l_stays_cursor_right() {
+    assert_eq!(action_for(Key::Char('l')), Some(nnviz::app::Action::Right));
+    assert_eq!(action_for(Key::Char('y')), Some(nnviz::app::Action::ToggleLogY));
+    let mut a = app("zero_w2", ColorMode::TrueColor);
+    assert!(!a.log_y_on(), "one point: linear");
+    press(&mut a, Key::Char('y'));
+    assert!(a.log_y_on());
+    assert!(loss_panel(&a, 120, 40).0.contains("Loss log"));
+    press(&mut a, Key::Char('y'));
+    assert!(!a.log_y_on());
+    let mut c = compare_app(2);
+    assert!(c.log_y_on(), "the compare view is log by default");
+    press(&mut c, Key::Char('y'));
+    assert!(!c.log_y_on());
+    assert!(!text(&screen(&c, 120, 40)).contains("Validation loss log"));
+}
+
+#[test]
+fn constant_guess_line_and_the_runs_that_converge_onto_it() {
+    for name in ["zero_all", "zero_w1"] {
+        let mut a = app(name, ColorMode::TrueColor);
+        let steps = a.run().unwrap().loaded.scenario.train.steps;
+        a.train(steps);
+        a.refresh_if_stale();
+        let run = a.run().unwrap();
+        let h = run.constant_guess;
+        assert!((h - run.trainer.data.train.class_entropy()).abs() < 1e-15);
+        let last = run.metrics.train.unwrap().loss;
+        assert!((last - h).abs() < 0.02 * h, "{name}: train loss {last} ends on H = {h}");
+        for (w, hgt) in [(120, 40), (200, 60)] {
+            let (_, rows) = loss_panel(&a, w, hgt);
+            let label = format!("constant guess H {}", nnviz::ui::text::num(h));
+            assert!(rows.iter().any(|r| r.contains(&label)), "{name} {w}×{hgt}: {label}\n{rows:#?}");
+        }
+        assert!(loss_panel(&a, 80, 24).1.iter().any(|r| r.contains("constant guess H")), "{name} 80×24");
+    }
+    let a = app("zero_w2", ColorMode::Mono);
+    let (_, rows) = loss_panel(&a, 120, 40);
+    assert!(rows.iter().any(|r| r.contains("constant guess H 1.09")), "{rows:#?}");
+}
+
+#[test]
+fn train_and_val_differ_without_colour() {
+    let mut a = app("digits", ColorMode::Mono);
+    a.train(500);
+    a.refresh_if_stale();
+    let (title, rows) = loss_panel(&a, 120, 40);
+    let braille = |s: &str| s.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c));
+    assert!(title.contains("⠤ train") && title.contains("• val"), "the legend shows each marker: {title}");
+    let plot: Vec<&str> = rows.iter().map(|r| r.split_once('│').map_or("", |x| x.1)).collect();
+    assert!(plot.iter().any(|r| braille(r)), "training: a Braille line");
+    assert!(plot.iter().any(|r| r.contains('•')), "validation: a line of dots");
+    assert!(rows.iter().any(|r| r.contains("train ")) && rows.iter().any(|r| r.contains("val ")));
+}
+
+#[test]
+fn compare_overlay_fits_the_range_after_the_first_steps() {
+    let loaded: Vec<_> = ["regularization/none", "regularization/l2", "large_init"]
+        .iter()
+        .map(|n| nnviz::load::load(n, None).unwrap())
+        .collect();
+    let mut a = App::new(ColorMode::TrueColor);
+    a.paused = true;
+    a.open_all(loaded);
+    a.train(400);
+    a.refresh_if_stale();
+    let first = a.runs[2].history.points()[0].val_loss.unwrap();
+    assert!(first > 20.0, "large_init starts high: {first}");
+    let b = screen(&a, 120, 40);
+    let s = text(&b);
+    // The overlay's inside, row by row, without its border.
+    let overlay: Vec<String> = s
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.starts_with('└'))
+        .map(|l| {
+            let c: Vec<char> = l.chars().collect();
+            c[1..c.len() - 1].iter().collect()
+        })
+        .collect();
+    let top: f64 = ticks(&overlay)[0].parse().unwrap();
+    assert!(top < first / 2.0, "the first losses do not set the range: top {top}\n{s}");
+    for name in ["none", "l2", "large_init"] {
+        assert!(overlay.iter().any(|l| l.trim_end().ends_with(name)), "{name} at its curve's end\n{s}");
+    }
+    assert!(s.contains("Validation loss log"));
+    assert!(
+        s.contains("⠤ none") && s.contains("• l2") && s.contains("▚ large_init"),
+        "each run its marker\n{s}"
+    );
+}

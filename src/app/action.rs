@@ -20,6 +20,7 @@ pub enum Action {
     ZoomOut,
     ToggleSharedScale,
     ToggleMask,
+    ToggleLogY,
     ToggleInfo,
     Backprop,
     Boundary,
@@ -38,7 +39,7 @@ pub enum Action {
 impl Action {
     /// Every action, in keymap order. `exhaustive` below fails to compile when a variant
     /// is added without being listed here too.
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::TogglePause,
         Action::Step,
         Action::Faster,
@@ -57,6 +58,7 @@ impl Action {
         Action::ZoomOut,
         Action::ToggleSharedScale,
         Action::ToggleMask,
+        Action::ToggleLogY,
         Action::ToggleInfo,
         Action::Backprop,
         Action::Boundary,
@@ -94,6 +96,7 @@ impl Action {
             Action::ZoomOut => "zoom out",
             Action::ToggleSharedScale => "scale per matrix / shared",
             Action::ToggleMask => "mask: unchanged since step 0",
+            Action::ToggleLogY => "loss y-axis: log / linear",
             Action::ToggleInfo => "about this scenario",
             Action::Backprop => "backprop of one example",
             Action::Boundary => "decision boundary, units",
@@ -132,6 +135,7 @@ fn exhaustive(a: Action) -> usize {
         | Action::ZoomOut
         | Action::ToggleSharedScale
         | Action::ToggleMask
+        | Action::ToggleLogY
         | Action::ToggleInfo
         | Action::Backprop
         | Action::Boundary

@@ -51,6 +51,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Key::Char('Z')], "Z", Action::ZoomOut, false),
     bind(&[Key::Char('x')], "x", Action::ToggleSharedScale, false),
     bind(&[Key::Char('m')], "m", Action::ToggleMask, false),
+    bind(&[Key::Char('y')], "y", Action::ToggleLogY, false),
     bind(&[Key::Char('i')], "i", Action::ToggleInfo, false),
     bind(&[Key::Char('b')], "b", Action::Backprop, false),
     bind(&[Key::Char('d')], "d", Action::Boundary, false),

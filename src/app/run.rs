@@ -26,6 +26,9 @@ pub struct Run {
     /// Refresh on another thread (the interactive loop); tests and benchmarks refresh
     /// in place.
     pub background: bool,
+    /// The loss of the best constant guess (the training split's class entropy), drawn
+    /// as the loss charts' reference line.
+    pub constant_guess: f64,
     pending: Pending,
 }
 
@@ -51,6 +54,7 @@ impl std::fmt::Debug for Pending {
 impl Run {
     pub fn new(loaded: Loaded, stop_at: u64) -> Self {
         let mut trainer = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
+        let constant_guess = loaded.data.train.class_entropy();
         let metrics = trainer.metrics();
         let diagnosis = trainer.diagnose();
         let mut history = History::new(HISTORY_POINTS, loaded.scenario.train.log_every);
@@ -64,6 +68,7 @@ impl Run {
             stop_at: Some(stop_at),
             test_acc: None,
             background: false,
+            constant_guess,
             pending: Pending::default(),
         };
         run.measure_test();
@@ -74,6 +79,7 @@ impl Run {
     /// starts with empty numbers and evaluates step 0 on another thread.
     pub fn start(loaded: Loaded, stop_at: u64, background: bool) -> Self {
         let trainer = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
+        let constant_guess = loaded.data.train.class_entropy();
         let history = History::new(HISTORY_POINTS, loaded.scenario.train.log_every);
         let mut run = Run {
             metrics: Metrics {
@@ -92,6 +98,7 @@ impl Run {
             stop_at: Some(stop_at),
             test_acc: None,
             background,
+            constant_guess,
             pending: Pending::default(),
         };
         if background && run.evaluation_is_slow() {

@@ -29,6 +29,10 @@ pub const SPEEDS: &[Option<u32>] = &[
     None,
 ];
 
+/// The loss charts switch to a log y-axis by themselves when the plotted losses span more
+/// than this factor.
+pub const AUTO_LOG_RATIO: f64 = 10.0;
+
 /// Up to this speed (steps/s) an open backprop or boundary view is recomputed after
 /// every step; faster, every [`LIVE_PERIOD`] and at the runner's refreshes.
 const FOLLOW_EVERY_STEP: u32 = 20;
@@ -101,6 +105,9 @@ pub struct App {
     /// Steps per second actually trained, measured by the runner.
     pub measured_rate: f64,
     pub colors: ColorMode,
+    /// The loss charts' y-axis as chosen with `y`: `Some(true)` log, `Some(false)` linear,
+    /// `None` automatic (see [`App::log_y_on`]).
+    pub log_y: Option<bool>,
     /// `--steps` and `--seed` from the command line, for runs started from the menu.
     pub steps_override: Option<u64>,
     pub seed_override: Option<u64>,
@@ -163,6 +170,7 @@ impl App {
             suspend: false,
             measured_rate: 0.0,
             colors,
+            log_y: None,
             steps_override: None,
             seed_override: None,
             fresh: 0x9E37_79B9,
@@ -233,6 +241,16 @@ impl App {
 
     pub fn all_done(&self) -> bool {
         !self.runs.is_empty() && self.runs.iter().all(Run::done)
+    }
+
+    /// Whether the loss charts draw a log y-axis: the choice made with `y`, otherwise
+    /// always in the compare view, and in the single view when the shown run's losses
+    /// span more than a factor of [`AUTO_LOG_RATIO`].
+    pub fn log_y_on(&self) -> bool {
+        self.log_y.unwrap_or_else(|| {
+            self.screen == Screen::Compare
+                || self.run().and_then(|r| r.history.loss_ratio()).is_some_and(|q| q > AUTO_LOG_RATIO)
+        })
     }
 
     pub fn speed_label(&self) -> String {
@@ -424,6 +442,8 @@ impl App {
             }
             Action::ToggleSharedScale => self.view.shared_scale = !self.view.shared_scale,
             Action::ToggleMask => self.view.mask = !self.view.mask,
+            // Flips what is shown now; from then on the choice sticks.
+            Action::ToggleLogY => self.log_y = Some(!self.log_y_on()),
             Action::ToggleInfo => self.info = !self.info,
             Action::Backprop => self.toggle_sub(SubView::Backprop),
             Action::Boundary => self.toggle_sub(SubView::Boundary),

@@ -28,6 +28,20 @@ impl Dataset {
     pub fn features(&self) -> usize {
         self.x.ncols()
     }
+
+    /// H = −Σ p ln p of the class frequencies p: the cross-entropy (natural log, as the
+    /// trainer reports it) of always predicting those frequencies, the best constant guess.
+    /// 0 for an empty set.
+    pub fn class_entropy(&self) -> f64 {
+        let mut counts = vec![0usize; self.classes];
+        for &c in &self.y {
+            if let Some(n) = counts.get_mut(c) {
+                *n += 1;
+            }
+        }
+        let total = counts.iter().sum::<usize>() as f64;
+        counts.iter().filter(|&&n| n > 0).map(|&n| n as f64 / total).fold(0.0, |h, p| h - p * p.ln())
+    }
 }
 
 /// Why a source could not be read (a CSV's own path and line are in the text).
@@ -79,4 +93,23 @@ fn labelled(x: Array2<f64>, y: Vec<usize>, classes: Option<usize>, what: &str) -
         None => (largest + 1).max(2),
     };
     Ok(Dataset { x, y, classes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(y: Vec<usize>, classes: usize) -> Dataset {
+        Dataset { x: Array2::zeros((y.len(), 1)), y, classes }
+    }
+
+    #[test]
+    fn class_entropy_is_the_constant_guess_loss() {
+        assert!((labels(vec![0, 1, 2, 0, 1, 2], 3).class_entropy() - 3f64.ln()).abs() < 1e-12);
+        // p = (3/4, 1/4); a class with no example adds nothing.
+        let h = -(0.75f64 * 0.75f64.ln() + 0.25 * 0.25f64.ln());
+        assert!((labels(vec![0, 0, 0, 2], 3).class_entropy() - h).abs() < 1e-12);
+        assert_eq!(labels(vec![1, 1], 2).class_entropy(), 0.0);
+        assert_eq!(labels(vec![], 2).class_entropy(), 0.0);
+    }
 }

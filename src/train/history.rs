@@ -83,6 +83,19 @@ impl History {
             .filter_map(|p| value(p).filter(|v| v.is_finite()).map(|v| (p.step as f64, v)))
             .collect()
     }
+
+    /// max / min of the finite positive losses (training and validation) logged: how
+    /// many orders of magnitude a loss chart has to show. `None` with nothing to plot.
+    pub fn loss_ratio(&self) -> Option<f64> {
+        let (lo, hi) = self
+            .points
+            .iter()
+            .flat_map(|p| [p.train_loss, p.val_loss])
+            .flatten()
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        (hi > 0.0).then(|| hi / lo)
+    }
 }
 
 #[cfg(test)]
@@ -105,6 +118,21 @@ mod tests {
         assert_eq!(h.points()[0].step, 0);
         assert!(h.downsampled());
         assert!(h.points().windows(2).all(|w| w[0].step < w[1].step));
+    }
+
+    #[test]
+    fn loss_ratio_spans_train_and_val_and_skips_what_cannot_be_plotted() {
+        let mut h = History::new(8, 1);
+        assert_eq!(h.loss_ratio(), None);
+        h.push(Point {
+            step: 0,
+            train_loss: Some(2.0),
+            val_loss: Some(f64::NAN),
+            train_acc: None,
+            val_acc: None,
+        });
+        h.push(Point { step: 1, train_loss: Some(0.0), val_loss: Some(0.1), train_acc: None, val_acc: None });
+        assert_eq!(h.loss_ratio(), Some(20.0));
     }
 
     #[test]

@@ -6,8 +6,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Widget};
+use ratatui::widgets::{Block, Paragraph, Widget};
 
+use super::chart::{Curve, LossChart, Reference, Scale, glyph};
 use super::heatmap::Heatmap;
 use super::text::{num, percent, short};
 use super::{matrix, too_small};
@@ -55,15 +56,14 @@ fn init_name(i: &Init) -> &'static str {
     }
 }
 
-/// What a chart marker looks like, for the mono legend.
-fn marker_glyph(m: Marker) -> &'static str {
-    match m {
-        Marker::Dot => "•",
-        Marker::Block => "█",
-        Marker::Bar => "▄",
-        _ => "⠿",
-    }
-}
+/// Distinct markers for the overlaid curves, cycled with the colours: the curves differ
+/// without colour too. Later ones are heavier (drawn first, under the thin ones).
+/// (Block is left out: a line of full blocks hides every curve under it.)
+const MARKERS: [Marker; 5] = [Marker::Braille, Marker::Dot, Marker::Quadrant, Marker::Bar, Marker::HalfBlock];
+
+/// The share of a run's steps left out when fitting the y-range: the first losses (45 for
+/// large_init) would flatten every other curve.
+const WARMUP: f64 = 0.05;
 
 fn val_loss_points(run: &Run) -> Vec<(f64, f64)> {
     run.history.series(|p| p.val_loss)
@@ -73,17 +73,32 @@ fn train_loss_points(run: &Run) -> Vec<(f64, f64)> {
     run.history.series(|p| p.train_loss)
 }
 
-/// The largest finite loss any run has logged: the shared y-scale.
-fn shared_loss_max(app: &App) -> f64 {
-    let mut max = 0.0f64;
-    for r in &app.runs {
-        for p in r.history.points() {
-            for v in [p.train_loss, p.val_loss].into_iter().flatten().filter(|v| v.is_finite()) {
-                max = max.max(v);
-            }
-        }
+/// The losses a run has logged after its first 5% of steps (all of them while that leaves
+/// none), of training and validation or of validation only.
+fn fitted_values(run: &Run, with_train: bool) -> Vec<f64> {
+    let after = WARMUP * run.trainer.step as f64;
+    let pick = |from: f64| -> Vec<f64> {
+        run.history
+            .points()
+            .iter()
+            .filter(|p| p.step as f64 >= from)
+            .flat_map(|p| [p.train_loss.filter(|_| with_train), p.val_loss])
+            .flatten()
+            .filter(|v| v.is_finite())
+            .collect()
+    };
+    let late = pick(after);
+    if late.is_empty() { pick(0.0) } else { late }
+}
+
+/// The y-scale every run is drawn on: fitted to the runs' losses after their first 5% of
+/// steps, of validation (the overlay) or of both splits and the constant guess (the columns).
+fn shared_scale(app: &App, with_train: bool) -> Scale {
+    let mut values: Vec<f64> = app.runs.iter().flat_map(|r| fitted_values(r, with_train)).collect();
+    if with_train {
+        values.extend(app.runs.iter().map(|r| r.constant_guess));
     }
-    max.max(1e-9)
+    Scale::fit(app.log_y_on(), values)
 }
 
 fn max_abs(app: &App, t: Tensor) -> f64 {
@@ -111,7 +126,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let (first, fit) = visible(columns.width, app.runs.len(), app.current, app.scroll);
     let shown = fit.min(app.runs.len() - first);
     let cols = Layout::horizontal(vec![Constraint::Ratio(1, shown as u32); shown]).split(columns);
-    let y_max = shared_loss_max(app);
+    let y_scale = shared_scale(app, true);
     let scales = [max_abs(app, Tensor::W1), max_abs(app, Tensor::W2)];
     let choice = app.choice();
     let chosen = match &choice {
@@ -120,7 +135,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
     for (k, rect) in cols.iter().enumerate() {
         let i = first + k;
-        column(app, i, chosen == Some(i), y_max, scales, *rect, buf);
+        column(app, i, chosen == Some(i), y_scale, scales, *rect, buf);
     }
     footer(app, first, shown, &choice, foot, buf);
 }
@@ -143,55 +158,49 @@ fn header_line(app: &App, area: Rect, buf: &mut Buffer) {
 fn overlay_chart(app: &App, area: Rect, buf: &mut Buffer) {
     let series: Vec<Vec<(f64, f64)>> = app.runs.iter().map(val_loss_points).collect();
     let mono = app.colors == ColorMode::Mono;
-    let markers = [Marker::Braille, Marker::Dot, Marker::Block, Marker::Bar];
-    let datasets: Vec<Dataset> = app
-        .runs
-        .iter()
-        .zip(&series)
-        .enumerate()
-        .filter(|(_, (_, s))| !s.is_empty())
-        .map(|(i, (r, s))| {
-            let style = if mono { Style::new() } else { Style::new().fg(CURVES[i % CURVES.len()]) };
-            let marker = if mono { markers[i % markers.len()] } else { Marker::Braille };
-            Dataset::default()
-                .name(r.loaded.scenario.name.clone())
-                .marker(marker)
-                .graph_type(GraphType::Line)
-                .style(style)
-                .data(s)
+    let look = |i: usize| {
+        let style = if mono { Style::new() } else { Style::new().fg(CURVES[i % CURVES.len()]) };
+        (style, MARKERS[i % MARKERS.len()])
+    };
+    let mut order: Vec<usize> = (0..app.runs.len()).filter(|&i| !series[i].is_empty()).collect();
+    // Heavy markers first, so the thin ones stay visible on top; the selected run last of all.
+    order.sort_by_key(|&i| (i == app.current, std::cmp::Reverse(i % MARKERS.len())));
+    let curves: Vec<Curve> = order
+        .into_iter()
+        .map(|i| {
+            let (style, marker) = look(i);
+            Curve { points: &series[i], style, marker, label: app.runs[i].loaded.scenario.name.clone() }
         })
         .collect();
-    let x_max = app.runs.iter().map(|r| r.trainer.step).max().unwrap_or(0).max(1) as f64;
-    let y_max = series.iter().flatten().map(|p| p.1).fold(0.0f64, f64::max).max(1e-9);
-    // The legend is the title: each name in its curve's colour (or marker, in mono), so
-    // it never covers the curves.
-    let mut title = vec![Span::raw(if series.iter().all(Vec::is_empty) {
-        "Validation loss (no validation split)"
-    } else {
-        "Validation loss "
+    let step = app.runs.iter().map(|r| r.trainer.step).max().unwrap_or(0);
+    let scale = shared_scale(app, false);
+    // The legend is the title: each name with its curve's marker in its colour, so it
+    // never covers the curves.
+    let mut title = vec![Span::raw(match (series.iter().all(Vec::is_empty), scale.log) {
+        (true, _) => "Validation loss (no validation split)",
+        (false, true) => "Validation loss log ",
+        (false, false) => "Validation loss ",
     })];
     for (i, r) in app.runs.iter().enumerate() {
-        let (mark, style) = if mono {
-            (marker_glyph(markers[i % markers.len()]), Style::new())
-        } else {
-            ("━", Style::new().fg(CURVES[i % CURVES.len()]))
-        };
-        title.push(Span::styled(format!(" {mark} {}", r.loaded.scenario.name), style));
+        let (style, marker) = look(i);
+        title.push(Span::styled(format!(" {} {}", glyph(marker), r.loaded.scenario.name), style));
     }
-    Chart::new(datasets)
-        .block(Block::bordered().title(Line::from(title)))
-        .x_axis(
-            Axis::default()
-                .bounds([0.0, x_max])
-                .labels([Line::from("0"), Line::from(format!("step {x_max}"))]),
-        )
-        .y_axis(Axis::default().bounds([0.0, y_max * 1.05]).labels([Line::from("0"), Line::from(num(y_max))]))
-        .legend_position(None)
-        .render(area, buf);
+    let block = Block::bordered().title(Line::from(title));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    LossChart {
+        curves,
+        scale,
+        x_max: step.max(1) as f64,
+        x_label: format!("step {step}"),
+        x_axis: true,
+        reference: None,
+    }
+    .render(inner, buf);
 }
 
 #[allow(clippy::too_many_arguments)]
-fn column(app: &App, i: usize, chosen: bool, y_max: f64, scales: [f64; 2], area: Rect, buf: &mut Buffer) {
+fn column(app: &App, i: usize, chosen: bool, y_scale: Scale, scales: [f64; 2], area: Rect, buf: &mut Buffer) {
     let run = &app.runs[i];
     let s = &run.loaded.scenario;
     let selected = i == app.current;
@@ -228,7 +237,7 @@ fn column(app: &App, i: usize, chosen: bool, y_max: f64, scales: [f64; 2], area:
         Line::from(format!("{} init {}", super::header::dropout(d), init_name(&s.init.w1))),
     ])
     .render(settings, buf);
-    mini_chart(run, app.colors, y_max, chart, buf);
+    mini_chart(run, app.colors, y_scale, chart, buf);
     let m = &run.metrics;
     let test = if app.all_done() {
         run.test_acc.map_or("test —".to_string(), |a| format!("test {}", percent(Some(a))))
@@ -277,25 +286,25 @@ fn column(app: &App, i: usize, chosen: bool, y_max: f64, scales: [f64; 2], area:
     .render(stats, buf);
 }
 
-fn mini_chart(run: &Run, colors: ColorMode, y_max: f64, area: Rect, buf: &mut Buffer) {
+fn mini_chart(run: &Run, colors: ColorMode, scale: Scale, area: Rect, buf: &mut Buffer) {
     let train = train_loss_points(run);
     let val = val_loss_points(run);
-    let (ts, vs) = if colors == ColorMode::Mono {
-        (Style::new(), Style::new())
-    } else {
-        (Style::new().fg(Color::Cyan), Style::new().fg(Color::Yellow))
-    };
-    let mut sets =
-        vec![Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(ts).data(&train)];
+    let (ts, vs, rs) = super::loss::styles(colors);
+    let mut curves =
+        vec![Curve { points: &train, style: ts, marker: super::loss::TRAIN_MARKER, label: String::new() }];
     if !val.is_empty() {
-        let marker = if colors == ColorMode::Mono { Marker::Dot } else { Marker::Braille };
-        sets.push(Dataset::default().marker(marker).graph_type(GraphType::Line).style(vs).data(&val));
+        curves.push(Curve { points: &val, style: vs, marker: super::loss::VAL_MARKER, label: String::new() });
     }
-    let x_max = (run.trainer.step as f64).max(1.0);
-    Chart::new(sets)
-        .x_axis(Axis::default().bounds([0.0, x_max]))
-        .y_axis(Axis::default().bounds([0.0, y_max * 1.05]).labels([Line::from("0"), Line::from(num(y_max))]))
-        .render(area, buf);
+    LossChart {
+        curves,
+        scale,
+        x_max: (run.trainer.step as f64).max(1.0),
+        x_label: String::new(),
+        x_axis: false,
+        // Too small for the words: the dashed line alone.
+        reference: Some(Reference { value: run.constant_guess, label: String::new(), style: rs }),
+    }
+    .render(area, buf);
 }
 
 fn footer(app: &App, first: usize, shown: usize, choice: &Choice, area: Rect, buf: &mut Buffer) {

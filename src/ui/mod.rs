@@ -2,6 +2,7 @@
 
 pub mod backprop;
 pub mod boundary;
+pub mod chart;
 pub mod compare;
 pub mod ensemble;
 pub mod footer;
@@ -50,7 +51,7 @@ fn single(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
     for m in &a.maps {
         map(app, run, m, buf);
     }
-    loss::render(run, app.colors, a.loss, buf);
+    loss::render(run, app.colors, app.log_y_on(), a.loss, buf);
     match (app.sub, a.sub) {
         (Some(v), Some(r)) => {
             if !v.replaces_heatmaps() {
