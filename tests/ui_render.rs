@@ -235,8 +235,9 @@ fn dropout_slide_shows_its_numbers() {
         assert_eq!(got, want, "W1 row {i}");
     }
     let rows = inside(w2.inner);
-    assert_eq!(rows[1].split_whitespace().collect::<Vec<_>>(), ["1", "1", "2", "3"]);
-    assert_eq!(rows[2].split_whitespace().collect::<Vec<_>>(), ["2", "4", "5", "6"]);
+    // W2's rows are classes: labelled with the class labels, 0 and 1.
+    assert_eq!(rows[1].split_whitespace().collect::<Vec<_>>(), ["0", "1", "2", "3"]);
+    assert_eq!(rows[2].split_whitespace().collect::<Vec<_>>(), ["1", "4", "5", "6"]);
     // Sized to content: the 3×3 panel is far narrower than half the screen; the loss chart
     // takes the rows the matrices do not need.
     assert!(w1.outer.width <= 40 && w1.outer.height <= 7, "{:?}", w1.outer);

@@ -266,6 +266,7 @@ fn column(app: &App, i: usize, chosen: bool, y_scale: Scale, scales: [f64; 2], a
             zoom: 0,
             cursor: None,
             highlight: None,
+            class_rows: t == Tensor::W2,
         }
         .render(cells, buf);
     }

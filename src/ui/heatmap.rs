@@ -391,6 +391,9 @@ pub struct Heatmap<'a> {
     pub cursor: Option<(usize, usize)>,
     /// Mask view: row-major, `true` = unchanged since step 0.
     pub highlight: Option<&'a [bool]>,
+    /// Rows are classes (W2, b2): their labels are the class labels, from 0 as in the data,
+    /// not positions counted from [`FIRST_INDEX`].
+    pub class_rows: bool,
 }
 
 /// What one unit shows, aggregated over its block.
@@ -440,7 +443,7 @@ fn put_centred(buf: &mut Buffer, x: u16, y: u16, width: usize, text: &str, style
 impl<'a> Heatmap<'a> {
     /// A heatmap at zoom 0 with no cursor and no mask.
     pub fn new(values: ArrayView2<'a, f64>, scale: f64, palette: &'a Palette) -> Self {
-        Heatmap { values, scale, palette, zoom: 0, cursor: None, highlight: None }
+        Heatmap { values, scale, palette, zoom: 0, cursor: None, highlight: None, class_rows: false }
     }
 
     /// Sets the zoom level.
@@ -562,7 +565,8 @@ impl<'a> Heatmap<'a> {
             for r in vis {
                 let Some((_, y)) = g.cell_of(r, 0) else { continue };
                 let style = if cursor.is_some_and(|k| k.0 == r) { on } else { dim };
-                let text = format!("{:>w$}", r + FIRST_INDEX);
+                let label = if self.class_rows { r } else { r + FIRST_INDEX };
+                let text = format!("{label:>w$}");
                 for (i, ch) in text.chars().enumerate() {
                     set(buf, g.area.x + i as u16, y, ch, style);
                 }

@@ -145,6 +145,7 @@ fn map(app: &App, run: &Run, m: &MapArea, buf: &mut Buffer) {
         zoom: app.view.zoom[t as usize],
         cursor: focused.then_some(app.view.cursor[t as usize]),
         highlight: app.view.mask.then(|| tr.changes.unchanged_flags(t)),
+        class_rows: matches!(t, Tensor::W2 | Tensor::B2),
     }
     .render(m.inner, buf);
 }
