@@ -61,6 +61,11 @@ pub struct Cli {
     /// next batch and print the result as a JSON line
     #[arg(long)]
     pub gradcheck: bool,
+
+    /// With --gradcheck: probe every element (by default large networks are sampled as the
+    /// UI's G view samples them)
+    #[arg(long)]
+    pub gradcheck_all: bool,
 }
 
 impl Cli {
@@ -111,6 +116,9 @@ impl Cli {
         }
         if self.gradcheck && !self.headless {
             return bad("--gradcheck needs --headless");
+        }
+        if self.gradcheck_all && !self.gradcheck {
+            return bad("--gradcheck-all needs --gradcheck");
         }
         if !self.sweep.is_empty() && self.scenarios.len() != 1 {
             return bad("--sweep takes exactly one scenario");

@@ -260,11 +260,21 @@ pub fn next_batch(t: &Trainer) -> NextBatch {
 
 /// Central differences (ε = [`gradcheck::EPSILON`] = 1e-6) against the analytic gradient
 /// ([`gradcheck::analytic`]: data term plus regularization for every element) at the current
-/// parameters, on the batch and masks of the next step.
+/// parameters, on the batch and masks of the next step, at every element.
 pub fn gradcheck_report(t: &Trainer) -> Report {
     let b = next_batch(t);
     let grads = gradcheck::analytic(&t.params, b.x.view(), &b.y, &b.masks, t.reg());
     gradcheck::check(&t.params, b.x.view(), &b.y, &b.masks, t.reg(), &grads)
+}
+
+/// Which elements `--gradcheck` probes: all of them with `--gradcheck-all`, otherwise the
+/// `G` view's sample ([`gradcheck::plan`]: every element of a small network).
+pub fn gradcheck_picks(t: &Trainer, all: bool) -> [Vec<usize>; 4] {
+    if all {
+        Tensor::ALL.map(|x| (0..t.params.get(x).len()).collect())
+    } else {
+        gradcheck::plan(&t.params, t.batch_capacity())
+    }
 }
 
 /// `{"event":"gradcheck",…}`: per tensor the largest relative and absolute error and whether
@@ -280,13 +290,28 @@ pub struct GradcheckLine {
     pub max_abs_error: PerTensor<Option<Num>>,
     pub passed: PerTensor<Option<bool>>,
     pub skipped: PerTensor<usize>,
+    /// Elements compared, and the tensor's size (fewer than all when sampled).
+    pub checked: PerTensor<usize>,
+    pub total: PerTensor<usize>,
     /// Why nothing was compared (parameters or loss not finite); null otherwise.
     pub reason: Option<&'static str>,
 }
 
-/// `--gradcheck`: check the gradient of a finished run at its final parameters.
-pub fn gradcheck(t: &Trainer) -> GradcheckLine {
-    let r = gradcheck_report(t);
+/// `--gradcheck`: check the gradient of a finished run at its final parameters, at `picks`;
+/// `probed` hears how many elements are done (for a progress bar).
+pub fn gradcheck(t: &Trainer, picks: &[Vec<usize>; 4], probed: &mut dyn FnMut(usize)) -> GradcheckLine {
+    let b = next_batch(t);
+    let grads = gradcheck::analytic(&t.params, b.x.view(), &b.y, &b.masks, t.reg());
+    let r = gradcheck::check_some_reporting(
+        &t.params,
+        b.x.view(),
+        &b.y,
+        &b.masks,
+        t.reg(),
+        &grads,
+        picks,
+        probed,
+    );
     // A tensor reports numbers only when some element of it was compared.
     let compared = |x: Tensor| r.not_finite.is_none() && r.checked[x as usize] > 0;
     GradcheckLine {
@@ -297,6 +322,8 @@ pub fn gradcheck(t: &Trainer) -> GradcheckLine {
         max_abs_error: PerTensor::from_fn(|x| compared(x).then_some(Num(r.max_abs_error[x as usize]))),
         passed: PerTensor::from_fn(|x| compared(x).then_some(r.passed[x as usize])),
         skipped: PerTensor::from_fn(|x| r.skipped[x as usize]),
+        checked: PerTensor::from_fn(|x| r.checked[x as usize]),
+        total: PerTensor::from_fn(|x| t.params.get(x).len()),
         reason: r.not_finite,
     }
 }

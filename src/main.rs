@@ -148,6 +148,29 @@ fn list() -> Result<(), Failure> {
     Ok(())
 }
 
+/// `--gradcheck` of one finished run, with a progress bar on stderr (when it is a terminal)
+/// once it has taken more than a second.
+fn gradcheck(t: &nnviz::train::Trainer, all: bool) -> headless::GradcheckLine {
+    let picks = headless::gradcheck_picks(t, all);
+    let total: usize = picks.iter().map(Vec::len).sum();
+    let bar = indicatif::ProgressBar::hidden();
+    bar.set_length(total as u64);
+    let start = std::time::Instant::now();
+    let terminal = io::stderr().is_terminal();
+    let mut shown = false;
+    let line = headless::gradcheck(t, &picks, &mut |done| {
+        if !shown && terminal && start.elapsed().as_secs_f64() > 1.0 {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            shown = true;
+        }
+        if shown && done % 64 == 0 {
+            bar.set_position(done as u64);
+        }
+    });
+    bar.finish_and_clear();
+    line
+}
+
 /// A `--dump` target must be a file that can be replaced whole, and none the run reads.
 fn check_dump_target(path: &Path, cli: &Cli, runs: &[Loaded]) -> Result<(), Failure> {
     let refuse =
@@ -212,7 +235,7 @@ fn headless_runs(cli: &Cli) -> Result<ExitCode, Failure> {
                 }
             };
             if cli.gradcheck && !f.interrupted {
-                f.gradcheck = Some(headless::gradcheck(&f.trainer));
+                f.gradcheck = Some(gradcheck(&f.trainer, cli.gradcheck_all));
             }
             Ok(f)
         })

@@ -32,7 +32,7 @@ fn gradcheck_line_follows_the_summary() {
     assert_eq!(g["event"], "gradcheck");
     assert_eq!(g["scenario"], "random_init");
     assert_eq!(g["step"], 20);
-    assert_eq!(g.as_object().unwrap().len(), 8, "{g}");
+    assert_eq!(g.as_object().unwrap().len(), 10, "{g}");
     assert!(g["reason"].is_null());
     // random_init at step 20: no gradient element is tiny enough for the rounding of the
     // loss (~1e-16 · loss / ε ≈ 1e-10) to show against rel_error's 1e-8 floor.
@@ -174,4 +174,22 @@ fn a_diverged_run_reports_null_with_a_reason() {
         }
     }
     assert!(g["reason"].as_str().unwrap().contains("not finite"), "{g}");
+}
+
+#[test]
+fn large_networks_are_sampled_unless_all_is_asked() {
+    let lines = headless(&["--gradcheck", "--steps", "2", "benches/workloads/wide.toml"]);
+    let g = lines.last().unwrap();
+    let checked = g["checked"]["W1"].as_u64().unwrap();
+    assert_eq!(g["total"]["W1"], 784 * 256);
+    assert!(checked > 0 && checked < 2001, "sampled as the G view samples: {g}");
+    // A small network is checked in full either way; digits' W1 (2048) is capped at 2000.
+    let some = headless(&["--gradcheck", "--steps", "2", "digits"]);
+    let all = headless(&["--gradcheck", "--gradcheck-all", "--steps", "2", "digits"]);
+    let (some, all) = (some.last().unwrap(), all.last().unwrap());
+    assert_eq!(all["checked"]["W1"].as_u64().unwrap() + all["skipped"]["W1"].as_u64().unwrap(), 2048);
+    assert!(some["checked"]["W1"].as_u64().unwrap() + some["skipped"]["W1"].as_u64().unwrap() <= 2000);
+    assert_eq!(some["checked"]["b2"], all["checked"]["b2"]);
+    let o = nnviz(&["--headless", "--gradcheck-all", "zero_w2"]);
+    assert_eq!(o.status.code(), Some(2), "--gradcheck-all needs --gradcheck");
 }

@@ -5,16 +5,10 @@
 //! most [`WORK_BUDGET`] multiply-adds of forward passes, the elements chosen evenly spaced
 //! (deterministic). When every element fits, the result equals [`gradcheck::check`]'s.
 
+use crate::nn::Tensor;
 use crate::nn::gradcheck;
-use crate::nn::{Params, Tensor};
+pub use crate::nn::gradcheck::{MAX_PER_TENSOR, WORK_BUDGET, evenly_spaced, plan};
 use crate::train::Trainer;
-
-/// Elements checked per tensor at most.
-pub const MAX_PER_TENSOR: usize = 2000;
-/// Multiply-adds of all probes together (each probe is two forward passes of the batch).
-pub const WORK_BUDGET: f64 = 6e9;
-/// Elements per tensor checked whatever the budget (when the tensor has that many).
-const MIN_PER_TENSOR: usize = 16;
 
 /// What the check found, per tensor in [`Tensor::ALL`] order.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,33 +42,6 @@ impl Check {
     }
 }
 
-/// `count` evenly spaced indices of `0..len` (all of them when `count ≥ len`).
-pub fn evenly_spaced(len: usize, count: usize) -> Vec<usize> {
-    if count >= len {
-        return (0..len).collect();
-    }
-    (0..count).map(|i| i * len / count).collect()
-}
-
-/// Elements to probe per tensor: the smallest tensors first, each taking its share of
-/// what the work budget leaves, at most [`MAX_PER_TENSOR`].
-pub fn plan(p: &Params, rows: usize) -> [Vec<usize>; 4] {
-    let (d, m, k) = (p.inputs(), p.hidden(), p.classes());
-    let forward = (rows.max(1) * (d * m + m * k + m + k)) as f64;
-    let mut left = (WORK_BUDGET / (2.0 * forward)).floor() as usize;
-    let mut order = Tensor::ALL;
-    order.sort_by_key(|&t| p.get(t).len());
-    let mut out: [Vec<usize>; 4] = Default::default();
-    for (i, t) in order.into_iter().enumerate() {
-        let len = p.get(t).len();
-        let share = (left / (4 - i)).clamp(MIN_PER_TENSOR, MAX_PER_TENSOR);
-        let picks = evenly_spaced(len, share);
-        left = left.saturating_sub(picks.len());
-        out[t as usize] = picks;
-    }
-    out
-}
-
 /// The check at the trainer's current parameters, on the next step's batch and masks.
 pub fn run(t: &Trainer) -> Check {
     let (x, y, masks) = t.next_batch_masks();
@@ -102,7 +69,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::nn::{Masks, Reg};
+    use crate::nn::{Masks, Params, Reg};
 
     #[test]
     fn evenly_spaced_indices_are_distinct_and_in_range() {
@@ -120,7 +87,11 @@ mod tests {
         let probes: usize = picks.iter().map(Vec::len).sum();
         let forward = 32.0 * (784.0 * 256.0 + 2560.0 + 266.0);
         assert!(probes as f64 * 2.0 * forward <= WORK_BUDGET * 1.1, "{probes} probes");
-        assert!(Tensor::ALL.iter().all(|&t| picks[t as usize].len() >= MIN_PER_TENSOR.min(p.get(t).len())));
+        assert!(
+            Tensor::ALL
+                .iter()
+                .all(|&t| picks[t as usize].len() >= gradcheck::MIN_PER_TENSOR.min(p.get(t).len()))
+        );
         assert_eq!(picks[Tensor::B2 as usize].len(), 10, "small tensors in full");
         let small = Params::zeros(2, 16, 3);
         let all = plan(&small, 32);

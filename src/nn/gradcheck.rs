@@ -43,6 +43,40 @@ pub fn tolerance(n: f64) -> f64 {
     ABS_TOLERANCE + REL_TOLERANCE * n.abs()
 }
 
+/// Elements checked per tensor at most.
+pub const MAX_PER_TENSOR: usize = 2000;
+/// Multiply-adds of all probes together (each probe is two forward passes of the batch).
+pub const WORK_BUDGET: f64 = 6e9;
+/// Elements per tensor checked whatever the budget (when the tensor has that many).
+pub const MIN_PER_TENSOR: usize = 16;
+
+/// `count` evenly spaced indices of `0..len` (all of them when `count ≥ len`).
+pub fn evenly_spaced(len: usize, count: usize) -> Vec<usize> {
+    if count >= len {
+        return (0..len).collect();
+    }
+    (0..count).map(|i| i * len / count).collect()
+}
+
+/// Elements to probe per tensor: the smallest tensors first, each taking its share of
+/// what the work budget leaves, at most [`MAX_PER_TENSOR`].
+pub fn plan(p: &Params, rows: usize) -> [Vec<usize>; 4] {
+    let (d, m, k) = (p.inputs(), p.hidden(), p.classes());
+    let forward = (rows.max(1) * (d * m + m * k + m + k)) as f64;
+    let mut left = (WORK_BUDGET / (2.0 * forward)).floor() as usize;
+    let mut order = Tensor::ALL;
+    order.sort_by_key(|&t| p.get(t).len());
+    let mut out: [Vec<usize>; 4] = Default::default();
+    for (i, t) in order.into_iter().enumerate() {
+        let len = p.get(t).len();
+        let share = (left / (4 - i)).clamp(MIN_PER_TENSOR, MAX_PER_TENSOR);
+        let picks = evenly_spaced(len, share);
+        left = left.saturating_sub(picks.len());
+        out[t as usize] = picks;
+    }
+    out
+}
+
 /// The analytic gradient the check compares against.
 pub fn analytic(p: &Params, x: ArrayView2<f64>, y: &[usize], masks: &Masks, reg: &Reg) -> Grads {
     let (d, m, k) = (p.inputs(), p.hidden(), p.classes());
@@ -77,6 +111,22 @@ pub fn check_some(
     grads: &Grads,
     picks: &[Vec<usize>; 4],
 ) -> Report {
+    check_some_reporting(p, x, y, masks, reg, grads, picks, &mut |_| {})
+}
+
+/// [`check_some`], telling `probed` how many elements have been probed so far (after each).
+#[allow(clippy::too_many_arguments)]
+pub fn check_some_reporting(
+    p: &Params,
+    x: ArrayView2<f64>,
+    y: &[usize],
+    masks: &Masks,
+    reg: &Reg,
+    grads: &Grads,
+    picks: &[Vec<usize>; 4],
+    probed: &mut dyn FnMut(usize),
+) -> Report {
+    let mut done = 0;
     let (d, m, k) = (p.inputs(), p.hidden(), p.classes());
     let mut ws = Workspace::new(x.nrows(), d, m, k);
     let reg = loss_reg(reg);
@@ -112,6 +162,8 @@ pub fn check_some(
             probe.get_mut(t)[idx] = w - EPSILON;
             let (minus, pat_minus) = eval(&probe, &mut ws);
             probe.get_mut(t)[idx] = w;
+            done += 1;
+            probed(done);
             if near_l1 || pat_plus != pat_minus {
                 report.skipped[ti] += 1;
                 continue;
