@@ -36,7 +36,7 @@ pub struct Frozen {
     first_change_step: Option<u64>,
     why_code: Option<&'static str>,
     why: Option<String>,
-    status: &'static str,
+    pub status: &'static str,
     changes_next_step: bool,
     depends_on: Vec<&'static str>,
 }

@@ -108,6 +108,7 @@ impl Drop for MouseCapture {
 /// acted on at once), so the loop ends at its next turn, within a frame.
 pub fn run(app: App) -> io::Result<Option<i32>> {
     let signals = Signals::install(&Signals::ending(), true)?;
+    watchdog(signals.clone());
     let mut terminal = ratatui::init();
     let result = MouseCapture::enable().and_then(|guard| {
         let r = event_loop(&mut terminal, &mut Crossterm { signals }, app, None);
@@ -117,6 +118,22 @@ pub fn run(app: App) -> io::Result<Option<i32>> {
     ratatui::restore();
     let _ = execute!(io::stdout(), Show);
     result.map(|stats| stats.signal)
+}
+
+/// The loop acts on an ending signal within a frame, unless it is stuck inside the terminal
+/// library (reading a terminal that hung up spins there). Past a second, this thread gives the
+/// terminal back itself and exits with the signal's status.
+fn watchdog(signals: Signals) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_millis(50));
+            if let Some(sig) = signals.ended() {
+                std::thread::sleep(Duration::from_secs(1));
+                let _ = give_back();
+                std::process::exit(128 + sig);
+            }
+        }
+    });
 }
 
 /// Feed one terminal event to the app; returns whether the screen should be redrawn.

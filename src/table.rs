@@ -32,7 +32,7 @@ fn row(s: &Summary) -> [String; 14] {
     let frozen: Vec<&str> =
         [("W1", &s.frozen.w1), ("b1", &s.frozen.b1), ("W2", &s.frozen.w2), ("b2", &s.frozen.b2)]
             .iter()
-            .filter(|(_, f)| f.unchanged == f.total)
+            .filter(|(_, f)| f.status == "frozen")
             .map(|(n, _)| *n)
             .collect();
     let steps = match s.diverged {

@@ -60,6 +60,16 @@ fn z1_cause(c: Cause) -> &'static str {
 }
 
 impl Why {
+    /// The tensors this reason rests on: W1 and b1 for h = 0 or relu′ = 0 (unless the mask
+    /// dropped every hidden unit), W2 for W2 = 0; nothing otherwise.
+    pub fn depends_on(&self) -> &'static [Tensor] {
+        match self.reason {
+            Reason::HZero { cause: Cause::AllHiddenDropped, .. }
+            | Reason::ReluDead { cause: Cause::AllHiddenDropped, .. } => &[],
+            _ => super::status::depends_on_code(self.code),
+        }
+    }
+
     /// The sentence in the lecture's terms, with the numbers.
     pub fn text(&self) -> String {
         let t = self.tensor;

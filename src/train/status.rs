@@ -101,8 +101,10 @@ pub struct Facts {
     pub never_changed: [bool; 4],
     /// Per tensor: the next step's update changes an element.
     pub changes_next_step: [bool; 4],
-    /// Per tensor: the `why_code` of the last step, while it has not changed.
+    /// Per tensor: the `why_code` of the last step, while it has not changed, and the
+    /// tensors that reason rests on.
     pub last_why: [Option<&'static str>; 4],
+    pub last_depends: [&'static [Tensor]; 4],
     /// Parameters are finite (otherwise nothing is claimed for good).
     pub finite: bool,
     /// The fixed hidden mask drops every hidden unit.
@@ -173,7 +175,10 @@ impl Facts {
             } else if !self.never_changed[i] {
                 (Status::Moving, None)
             } else if frozen[i] {
-                (Status::Frozen, reasons[i].iter().copied().find(|r| rests_in(r, &frozen)))
+                // Of the reasons that hold for good, the one the last step named, if it is one.
+                let lasting = reasons[i].iter().copied().filter(|r| rests_in(r, &frozen));
+                let named = lasting.clone().find(|r| Some(r.code()) == self.last_why[i]);
+                (Status::Frozen, named.or_else(|| lasting.clone().next()))
             } else if changes_next_step {
                 (Status::Waiting, None)
             } else {
@@ -181,7 +186,7 @@ impl Facts {
             };
             let depends_on = match status {
                 Status::Frozen => lasting.map_or(&[][..], Lasting::depends_on).to_vec(),
-                Status::Waiting | Status::Stalled => depends_on_code(self.last_why[i]).to_vec(),
+                Status::Waiting | Status::Stalled => self.last_depends[i].to_vec(),
                 Status::NotStepped | Status::Moving => Vec::new(),
             };
             TensorStatus { status, changes_next_step, depends_on, lasting }
@@ -212,6 +217,7 @@ mod tests {
             never_changed: [true, true, false, false],
             changes_next_step: [true, true, true, true],
             last_why: [Some("w2_zero"), Some("w2_zero"), None, None],
+            last_depends: [&[Tensor::W2], &[Tensor::W2], &[], &[]],
             w2_kept_zero: true,
             ..facts()
         };

@@ -352,6 +352,7 @@ impl Trainer {
             never_changed: Tensor::ALL.map(|t| self.changes.is_frozen(t)),
             changes_next_step,
             last_why: Tensor::ALL.map(|t| self.why[t as usize].and_then(|w| w.code)),
+            last_depends: Tensor::ALL.map(|t| self.why[t as usize].map_or(&[][..], |w| w.depends_on())),
             finite,
             all_hidden_dropped,
             all_inputs_dropped: !input_kept.contains(&true),

@@ -114,8 +114,9 @@ fn items<'a>(run: &Run, bp: &'a Backprop, full: bool, width: u16, p: &Palette) -
         here.into_iter().map(|(_, lines)| Item::Why(lines)).collect()
     };
     let vector = |label: &'static str, values: Vec<f64>, dropped: Vec<bool>, mut note: Vec<Span<'static>>| {
-        let kept = values.iter().zip(&dropped).filter(|&(_, &dr)| !dr).map(|(&v, _)| v);
-        if !values.is_empty() && all_zero(kept) {
+        let kept: Vec<f64> = values.iter().zip(&dropped).filter(|&(_, &dr)| !dr).map(|(&v, _)| v).collect();
+        // Every entry dropped: each shows ×, and "all 0" would speak of nothing.
+        if !kept.is_empty() && all_zero(kept) {
             note.insert(0, zero_note(p));
         }
         Item::Vector(Vector { label, values, dropped, note })

@@ -59,7 +59,8 @@ fn init_name(i: &Init) -> &'static str {
 /// Distinct markers for the overlaid curves, cycled with the colours: the curves differ
 /// without colour too. Later ones are heavier (drawn first, under the thin ones).
 /// (Block is left out: a line of full blocks hides every curve under it.)
-const MARKERS: [Marker; 5] = [Marker::Braille, Marker::Dot, Marker::Quadrant, Marker::Bar, Marker::HalfBlock];
+const MARKERS: [Marker; 6] =
+    [Marker::Braille, Marker::Dot, Marker::Quadrant, Marker::Bar, Marker::HalfBlock, Marker::Block];
 
 /// The share of a run's steps left out when fitting the y-range: the first losses (45 for
 /// large_init) would flatten every other curve.
@@ -234,7 +235,11 @@ fn column(app: &App, i: usize, chosen: bool, y_scale: Scale, scales: [f64; 2], a
             short(s.reg.l1[0]),
             short(s.reg.l1[1])
         )),
-        Line::from(format!("{} init {}", super::header::dropout(d), init_name(&s.init.w1))),
+        Line::from(format!(
+            "{} init {}",
+            if run.trainer.dropout_active() { super::header::dropout(d) } else { "no dropout".to_string() },
+            init_name(&s.init.w1)
+        )),
     ])
     .render(settings, buf);
     mini_chart(run, app.colors, y_scale, chart, buf);

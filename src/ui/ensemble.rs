@@ -68,7 +68,12 @@ pub fn lines(app: &App, run: &Run) -> Vec<Line<'static>> {
 
 pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
     let step = app.panels.ensemble.as_ref().map_or(run.trainer.step, |e| e.step);
-    let title = format!("Dropout as an ensemble  step {step}");
+    let now = run.trainer.step;
+    let title = if step == now {
+        format!("Dropout as an ensemble  step {step}")
+    } else {
+        format!("Dropout as an ensemble  as of step {step} (now {now})")
+    };
     Paragraph::new(lines(app, run))
         .wrap(Wrap { trim: false })
         .block(

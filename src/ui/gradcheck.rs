@@ -61,7 +61,16 @@ pub fn lines(c: &Check, now: u64, cols: [usize; 4]) -> Vec<Line<'static>> {
     } else if c.passed.iter().all(Option::is_none) {
         "every element sat at a kink: nothing compared".to_string()
     } else if failed.is_empty() {
-        "agrees: every checked element passes".to_string()
+        let none: Vec<Tensor> = Tensor::ALL.into_iter().filter(|&t| c.passed[t as usize].is_none()).collect();
+        if none.is_empty() {
+            "agrees: every checked element passes".to_string()
+        } else {
+            let names: Vec<&str> = none.iter().map(|t| t.name()).collect();
+            format!(
+                "agrees on what was compared; {}: nothing compared (every probe crossed a kink)",
+                names.join(", ")
+            )
+        }
     } else {
         let names: Vec<String> = failed
             .iter()
@@ -95,7 +104,12 @@ pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
         Block::bordered().title("Gradient check").render(area, buf);
         return;
     };
-    let title = format!("Gradient check at step {}", c.step);
+    let now = run.trainer.step;
+    let title = if c.step == now {
+        format!("Gradient check at step {now}")
+    } else {
+        format!("Gradient check as of step {} (now {now})", c.step)
+    };
     let p = &run.trainer.params;
     let cols = [p.inputs(), 1, p.hidden(), 1];
     Paragraph::new(lines(c, run.trainer.step, cols))

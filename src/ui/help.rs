@@ -24,7 +24,8 @@ pub fn entries() -> Vec<(&'static str, &'static str)> {
 pub fn entries_for(screen: Screen) -> Vec<(&'static str, &'static str)> {
     let label = label_of;
     match screen {
-        Screen::Single => entries(),
+        // Enter does nothing in the single view.
+        Screen::Single => entries().into_iter().filter(|&(l, _)| l != label(Action::Enter)).collect(),
         Screen::Menu { .. } => vec![
             (label(Action::Up), "select the scenario above"),
             (label(Action::Down), "select the scenario below"),
@@ -32,6 +33,7 @@ pub fn entries_for(screen: Screen) -> Vec<(&'static str, &'static str)> {
             (label(Action::Help), "this help"),
             (label(Action::Back), "quit"),
             (label(Action::Quit), "quit"),
+            (label(Action::Suspend), Action::Suspend.description()),
             ("Ctrl-C", "quit"),
         ],
         Screen::Compare => {
@@ -43,6 +45,8 @@ pub fn entries_for(screen: Screen) -> Vec<(&'static str, &'static str)> {
                 Action::Restart,
                 Action::RestartFresh,
                 Action::Save,
+                Action::ToggleLogY,
+                Action::Suspend,
             ]
             .into_iter()
             .map(|a| (label(a), a.description()))
@@ -97,12 +101,12 @@ pub fn render(screen: Screen, area: Rect, buf: &mut Buffer) {
     let r = popup(area, (ENTRY * columns) as u16 + 2, text.len() as u16 + 2);
     let view = match screen {
         Screen::Menu { .. } => "menu",
-        Screen::Single => "this run",
+        Screen::Single => "single view",
         Screen::Compare => "compare view",
     };
     Clear.render(r, buf);
     Paragraph::new(text)
-        .block(Block::bordered().title(format!(" Keys of the {view} — ? or Esc closes ")))
+        .block(Block::bordered().title(format!(" Keys of the {view} (? closes) ")))
         .render(r, buf);
 }
 
