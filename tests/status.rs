@@ -42,6 +42,9 @@ fn zero_all_and_zero_w1_freeze_everything_but_b2() {
             assert_eq!(codes(&s), [Frozen, Frozen, Frozen, Moving], "{name} after {steps}");
             assert!(s.iter().take(3).all(|s| !s.changes_next_step));
             assert_eq!(s[2].depends_on, vec![Tensor::W1, Tensor::B1], "{name}: h = 0 rests on W1, b1");
+            // W1's lasting reason is the one its why_code names: W2 = 0 (zero_all), z1 = 0 (zero_w1).
+            let w1 = if name == "zero_all" { vec![Tensor::W2] } else { vec![Tensor::W1, Tensor::B1] };
+            assert_eq!(s[0].depends_on, w1, "{name}");
         }
     }
 }

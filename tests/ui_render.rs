@@ -539,6 +539,7 @@ fn help_shows_the_keys_of_the_view_it_is_opened_from() {
     assert!(s.contains("select the left column") && s.contains("open the run (b, d, e, G)"));
     assert!(!s.contains("select the scenario above"), "no menu keys in the compare view's help");
     assert!(!s.contains("zoom in"), "no heatmap keys where there is no heatmap cursor");
+    assert!(s.contains("loss y-axis"), "y works in the compare view too");
     let mut m = App::new(ColorMode::TrueColor);
     press(&mut m, Key::Char('?'));
     let s = text(&screen(&m, 120, 40));
@@ -759,4 +760,28 @@ fn compare_overlay_fits_the_range_after_the_first_steps() {
         s.contains("⠤ none") && s.contains("• l2") && s.contains("▚ large_init"),
         "each run its marker\n{s}"
     );
+}
+
+#[test]
+fn the_table_calls_frozen_only_what_is_frozen_for_good() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_nnviz"))
+        .args(["--headless", "--table", "--steps", "1", "zero_w2", "zero_w1"])
+        .output()
+        .unwrap();
+    let s = String::from_utf8(o.stdout).unwrap();
+    let row = |name: &str| s.lines().find(|l| l.starts_with(name)).unwrap().to_string();
+    assert!(!row("zero_w2").contains("W1,b1"), "W1 and b1 are waiting at step 1:\n{s}");
+    assert!(row("zero_w1").contains("W1,b1,W2"), "{s}");
+}
+
+#[test]
+fn the_gradient_check_says_what_it_could_not_compare() {
+    let mut a = app("zero_all", ColorMode::TrueColor);
+    press(&mut a, Key::Char('n'));
+    press(&mut a, Key::Char('G'));
+    let s = panel_text(&screen(&a, 120, 40), sub_area(&a, 120, 40));
+    let c = a.panels.gradcheck.as_ref().unwrap();
+    // W1 = b1 = 0: every probe of them moves a ReLU input across 0, so none is compared.
+    assert_eq!((c.passed[0], c.passed[1]), (None, None), "{s}");
+    assert!(s.contains("W1, b1: nothing compared") && !s.contains("every checked element passes"), "{s}");
 }

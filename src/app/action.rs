@@ -107,7 +107,7 @@ impl Action {
             Action::NextUnit => "next hidden unit (d)",
             Action::Help => "this help",
             Action::Back => "close, back; quit at top",
-            Action::Enter => "open scenario / column",
+            Action::Enter => "open (menu, compare view)",
             Action::Suspend => "suspend (fg resumes)",
             Action::Quit => "quit",
         }

@@ -24,8 +24,7 @@ pub fn entries() -> Vec<(&'static str, &'static str)> {
 pub fn entries_for(screen: Screen) -> Vec<(&'static str, &'static str)> {
     let label = label_of;
     match screen {
-        // Enter does nothing in the single view.
-        Screen::Single => entries().into_iter().filter(|&(l, _)| l != label(Action::Enter)).collect(),
+        Screen::Single => entries(),
         Screen::Menu { .. } => vec![
             (label(Action::Up), "select the scenario above"),
             (label(Action::Down), "select the scenario below"),
