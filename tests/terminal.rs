@@ -137,3 +137,20 @@ fn ctrl_z_and_sigtstp_suspend_and_sigcont_resumes() {
     assert!(s.screen().contains("exit=0"), "{}", s.screen());
     s.assert_given_back("after q");
 }
+
+#[test]
+fn closing_the_terminal_ends_nnviz() {
+    let Some(s) = Session::start("hup") else { return };
+    let pid = s.pid();
+    // The pane goes away: SIGHUP, and a terminal that reads as hung up.
+    s.tmux(&["kill-server"]);
+    let start = Instant::now();
+    let alive = || Command::new("kill").args(["-0", &pid]).status().is_ok_and(|st| st.success());
+    while alive() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "nnviz {pid} still runs after its terminal closed"
+        );
+        sleep(Duration::from_millis(100));
+    }
+}
