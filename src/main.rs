@@ -52,6 +52,22 @@ fn fail(f: Failure) -> ExitCode {
     }
 }
 
+/// Whether nnviz was started with stdout closed (`nnviz --headless >&-`). The Rust runtime
+/// then opens /dev/null in its place, read-write, so every write would succeed unseen; a
+/// shell's `> /dev/null` opens it write-only, which is fine.
+fn stdout_was_closed() -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    let null = std::fs::read_link("/proc/self/fd/1").is_ok_and(|p| p == Path::new("/dev/null"));
+    let flags = std::fs::read_to_string("/proc/self/fdinfo/1").ok().and_then(|info| {
+        let f = info.lines().find_map(|l| l.strip_prefix("flags:"))?.trim().to_string();
+        u32::from_str_radix(&f, 8).ok()
+    });
+    // O_ACCMODE = 3, O_RDWR = 2.
+    null && flags.is_some_and(|f| f & 3 == 2)
+}
+
 /// `nnviz: error: …` on stderr. An error that cannot even be printed (stderr closed or
 /// full) keeps its exit status: nothing else is tried.
 fn complain(e: &dyn std::fmt::Display) {
@@ -59,7 +75,11 @@ fn complain(e: &dyn std::fmt::Display) {
 }
 
 fn run(cli: &Cli) -> Result<ExitCode, Failure> {
-    match cli.mode()? {
+    let mode = cli.mode()?;
+    if !matches!(mode, Mode::Ui) && stdout_was_closed() {
+        return Err(Failure::Io("cannot write output: stdout is closed".to_string()));
+    }
+    match mode {
         Mode::List => list().map(|()| ExitCode::SUCCESS),
         Mode::Check => check(cli),
         Mode::Inspect => {

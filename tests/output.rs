@@ -125,3 +125,16 @@ fn a_failed_write_is_one_line_and_exit_1() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_closed_stdout_is_an_error_and_dev_null_is_not() {
+    let sh = |redirect: &str| {
+        let cmd = format!("'{}' --headless --steps 5 zero_w2 {redirect}", env!("CARGO_BIN_EXE_nnviz"));
+        Command::new("sh").args(["-c", &cmd]).current_dir(root()).output().unwrap()
+    };
+    let closed = sh(">&-");
+    assert_eq!(closed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&closed.stderr).contains("stdout is closed"));
+    assert!(sh("> /dev/null").status.success());
+}
