@@ -17,6 +17,7 @@ pub mod runner;
 pub mod scenario;
 pub mod sweep;
 pub mod table;
+pub mod text;
 pub mod theme;
 pub mod train;
 pub mod ui;
