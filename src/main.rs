@@ -8,6 +8,7 @@ use nnviz::app::App;
 use nnviz::cli::{Cli, Mode};
 use nnviz::load::{self, Loaded};
 use nnviz::scenario::ScenarioError;
+use nnviz::text::{escape, paragraph};
 use nnviz::{bundled, headless, scenario, sweep};
 use rayon::prelude::*;
 
@@ -44,7 +45,7 @@ fn fail(f: Failure) -> ExitCode {
             ExitCode::from(2)
         }
         Failure::Io(e) => {
-            eprintln!("nnviz: error: {e}");
+            eprintln!("nnviz: error: {}", escape(&e));
             ExitCode::from(1)
         }
         Failure::Closed => ExitCode::SUCCESS,
@@ -113,7 +114,7 @@ fn check(cli: &Cli) -> ExitCode {
         // A sweep is one scenario: every variant is checked like a file.
         return match load_all(cli) {
             Ok(_) => {
-                println!("ok {}", cli.scenarios[0]);
+                println!("ok {}", escape(&cli.scenarios[0]));
                 ExitCode::SUCCESS
             }
             Err(f) => fail(f),
@@ -122,7 +123,7 @@ fn check(cli: &Cli) -> ExitCode {
     let mut bad = false;
     for arg in &cli.scenarios {
         match load::load(arg, cli.seed()) {
-            Ok(_) => println!("ok {arg}"),
+            Ok(_) => println!("ok {}", escape(arg)),
             Err(e) => {
                 bad = true;
                 eprintln!("nnviz: error: {e}");
@@ -137,8 +138,7 @@ fn list() -> Result<(), Failure> {
     let mut out = io::stdout().lock();
     for (name, text) in bundled::BUNDLED {
         let s = scenario::parse(name, text, std::path::Path::new(""), name)?;
-        let about = s.about.split_whitespace().collect::<Vec<_>>().join(" ");
-        writeln!(out, "{name:width$}  {about}").map_err(io_failure)?;
+        writeln!(out, "{name:width$}  {}", paragraph(&s.about)).map_err(io_failure)?;
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ use toml::{Table, Value};
 
 use crate::load::{self, Loaded};
 use crate::scenario::{self, ScenarioError};
+use crate::text;
 
 /// The most variants one sweep may give: each holds its own copy of the data.
 pub const MAX_VARIANTS: usize = 1_000;
@@ -183,7 +184,7 @@ fn check_one(sweep: &Sweep) -> Result<Vec<Value>, String> {
         return Err("the key is empty (expected KEY=V1,V2,…)".to_owned());
     }
     if key.split('.').any(|part| part.trim().is_empty()) {
-        return Err(format!("key {key:?} has an empty part"));
+        return Err(format!("key {} has an empty part", text::quote(key)));
     }
     if key == "name" {
         return Err("name cannot be swept: each variant is named <name>[key=value,…]".to_owned());
@@ -197,7 +198,7 @@ fn check_one(sweep: &Sweep) -> Result<Vec<Value>, String> {
             return Err(format!("value {} is empty", i + 1));
         }
         if sweep.values[..i].contains(typed) {
-            return Err(format!("value {typed:?} is given twice"));
+            return Err(format!("value {} is given twice", text::quote(typed)));
         }
         out.push(literal(typed)?);
     }
@@ -211,7 +212,7 @@ fn literal(typed: &str) -> Result<Value, String> {
     match typed.parse::<Value>() {
         Ok(value) => Ok(value),
         Err(e) if typed.starts_with(['[', '{', '"', '\'']) => {
-            Err(format!("value {typed:?} is not valid TOML: {}", one_line(e.message())))
+            Err(format!("value {} is not valid TOML: {}", text::quote(typed), one_line(e.message())))
         }
         Err(_) => Ok(Value::String(typed.to_owned())),
     }
@@ -245,7 +246,7 @@ fn split_values(list: &str) -> Result<Vec<String>, String> {
             ']' | '}' => {
                 let open = if c == ']' { '[' } else { '{' };
                 if depth.pop() != Some(open) {
-                    return Err(format!("unbalanced {c:?} in {list:?}"));
+                    return Err(format!("unbalanced {c:?} in {}", text::quote(list)));
                 }
             }
             ',' if depth.is_empty() => {
@@ -256,10 +257,10 @@ fn split_values(list: &str) -> Result<Vec<String>, String> {
         }
     }
     if let Some(q) = quote {
-        return Err(format!("unclosed {q} in {list:?}"));
+        return Err(format!("unclosed {q} in {}", text::quote(list)));
     }
     if let Some(open) = depth.last() {
-        return Err(format!("unclosed {open:?} in {list:?}"));
+        return Err(format!("unclosed {open:?} in {}", text::quote(list)));
     }
     values.push(list[start..].trim().to_owned());
     if let Some(i) = values.iter().position(String::is_empty) {
@@ -283,9 +284,9 @@ fn set(doc: &mut Table, key: &str, value: Value) -> Result<(), String> {
                 let got = other.type_str();
                 let article = if got.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
                 return Err(format!(
-                    "{}: expected a table, got {article} {got} (so it has no key {:?})",
+                    "{}: expected a table, got {article} {got} (so it has no key {})",
                     parts[..=i].join("."),
-                    parts[i + 1]
+                    text::quote(parts[i + 1])
                 ));
             }
         }

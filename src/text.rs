@@ -56,6 +56,12 @@ pub fn quote(s: &str) -> String {
     out
 }
 
+/// A paragraph (an about text) on one line: runs of whitespace, newlines included, as one
+/// space, then [`escape`]d.
+pub fn paragraph(s: &str) -> String {
+    escape(&s.split_whitespace().collect::<Vec<_>>().join(" ")).into_owned()
+}
+
 fn push(out: &mut String, c: char) {
     if is_unsafe(c) {
         // Writing to a String cannot fail.
@@ -96,6 +102,11 @@ mod tests {
         let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
         assert!(!escape(&all).chars().any(is_unsafe));
         assert!(!quote(&all).chars().any(is_unsafe));
+    }
+
+    #[test]
+    fn paragraph_is_one_escaped_line() {
+        assert_eq!(paragraph("  one\n two\t\tthree \u{1b}[2J "), "one two three \\u{1b}[2J");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::path::Path;
 use ndarray::Array2;
 
 use super::{DataError, Dataset, labelled};
+use crate::text::quote;
 
 /// Most values (rows × fields) a file may hold: everything is kept in memory as `f64`s,
 /// so 10⁸ values is already 800 MB.
@@ -108,8 +109,8 @@ fn check_size(rows: usize, width: usize) -> Result<(), String> {
 fn feature(field: &str) -> Result<f64, String> {
     match field.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(format!("is not a finite number: {field:?}")),
-        Err(_) => Err(format!("is not a number: {field:?}")),
+        Ok(_) => Err(format!("is not a finite number: {}", quote(field))),
+        Err(_) => Err(format!("is not a number: {}", quote(field))),
     }
 }
 
@@ -119,9 +120,9 @@ fn label_of(field: &str) -> Result<usize, String> {
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite() && *v >= 0.0 && v.fract() == 0.0)
-        .ok_or_else(|| format!("label {field:?} is not a whole number ≥ 0"))?;
+        .ok_or_else(|| format!("label {} is not a whole number ≥ 0", quote(field)))?;
     if v > MAX_LABEL as f64 {
-        return Err(format!("label {field:?} is too large (labels are class indices, at most {MAX_LABEL})"));
+        return Err(format!("label {} is too large (labels are class indices, at most {MAX_LABEL})", quote(field)));
     }
     Ok(v as usize)
 }

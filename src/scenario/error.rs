@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::types::Pos;
+use crate::text::escape;
 
 /// Rendered as `FILE:LINE:COL: KEY: REASON`; parts that do not apply are left out.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,18 +32,19 @@ impl ScenarioError {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Every part can quote the input (a file name, a key, an excerpt): none may reach the
+        // terminal raw or break the one line.
         if let Some(file) = &self.file {
-            write!(f, "{file}:")?;
+            write!(f, "{}:", escape(file))?;
             if let Some(p) = self.pos {
                 write!(f, "{}:{}:", p.line, p.col)?;
             }
             f.write_str(" ")?;
         }
         if let Some(key) = &self.key {
-            write!(f, "{key}: ")?;
+            write!(f, "{}: ", escape(key))?;
         }
-        // One line, always: a reason quoting the input must not break it.
-        f.write_str(&self.reason.replace(['\n', '\r'], " "))
+        f.write_str(&escape(&self.reason))
     }
 }
 

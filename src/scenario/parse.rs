@@ -93,7 +93,7 @@ fn syntax_error(file: &str, src: &str, e: &toml::de::Error) -> ScenarioError {
         && let Some(s) = span.clone()
         && let Some(key) = src.get(s.clone())
     {
-        reason = format!("duplicate key {key:?}");
+        reason = format!("duplicate key {}", quote(key));
         path = match section_before(src, s.start) {
             Some(section) => format!("{section}.{}", key.trim()),
             None => key.trim().to_string(),
@@ -703,7 +703,7 @@ fn unknown_param(kind: InitKind, key: &str, k: &Spanned<DeString>) -> Defect {
             None => format!(" (kind {:?} takes no parameters)", kind.name()),
         },
     };
-    Defect::new(k.span(), format!("unknown key {key:?}{hint}"))
+    Defect::new(k.span(), format!("unknown key {}{hint}", quote(key)))
 }
 
 #[cfg(test)]

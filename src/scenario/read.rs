@@ -7,6 +7,7 @@ use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue};
 
 use super::suggest;
+use crate::text::quote;
 
 /// A value as the TOML parser gives it, with its byte span.
 pub(super) type Value<'i> = Spanned<DeValue<'i>>;
@@ -170,7 +171,7 @@ pub(super) fn choice<T: Copy>(v: &Value, what: &str, options: &[(&str, T)]) -> R
     let names = || options.iter().map(|(name, _)| *name);
     let hint = suggest::did_you_mean(suggest::closest(s, names()).map(|(_, name)| name));
     let all = names().collect::<Vec<_>>().join(", ");
-    Err(Defect::new(v.span(), format!("unknown {what} {s:?}{hint}; expected one of: {all}")))
+    Err(Defect::new(v.span(), format!("unknown {what} {}{hint}; expected one of: {all}", quote(s))))
 }
 
 /// Read every entry of an array, naming the failing one (1-based) in the reason.

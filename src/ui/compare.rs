@@ -14,6 +14,7 @@ use super::{matrix, too_small};
 use crate::app::{App, Choice, Run};
 use crate::nn::Tensor;
 use crate::scenario::Init;
+use crate::text::escape;
 use crate::theme::ColorMode;
 
 /// The narrowest column that still reads.
@@ -154,7 +155,7 @@ fn overlay_chart(app: &App, area: Rect, buf: &mut Buffer) {
             let style = if mono { Style::new() } else { Style::new().fg(CURVES[i % CURVES.len()]) };
             let marker = if mono { markers[i % markers.len()] } else { Marker::Braille };
             Dataset::default()
-                .name(r.loaded.scenario.name.clone())
+                .name(escape(&r.loaded.scenario.name).into_owned())
                 .marker(marker)
                 .graph_type(GraphType::Line)
                 .style(style)
@@ -176,7 +177,7 @@ fn overlay_chart(app: &App, area: Rect, buf: &mut Buffer) {
         } else {
             ("━", Style::new().fg(CURVES[i % CURVES.len()]))
         };
-        title.push(Span::styled(format!(" {mark} {}", r.loaded.scenario.name), style));
+        title.push(Span::styled(format!(" {mark} {}", escape(&r.loaded.scenario.name)), style));
     }
     Chart::new(datasets)
         .block(Block::bordered().title(Line::from(title)))
@@ -197,7 +198,7 @@ fn column(app: &App, i: usize, chosen: bool, y_max: f64, scales: [f64; 2], area:
     let selected = i == app.current;
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let mut title = vec![Span::styled(
-        s.name.clone(),
+        escape(&s.name).into_owned(),
         if selected { bold.add_modifier(Modifier::REVERSED) } else { bold },
     )];
     if chosen {
@@ -312,7 +313,7 @@ fn footer(app: &App, first: usize, shown: usize, choice: &Choice, area: Rect, bu
     if right > 0 {
         parts.push(format!("{right} more ▶"));
     }
-    let name = |i: usize| app.runs[i].loaded.scenario.name.clone();
+    let name = |i: usize| escape(&app.runs[i].loaded.scenario.name).into_owned();
     let quote = match (choice, app.all_done()) {
         (Choice::One(c), true) => format!("★ chosen on validation: {} — quote its test accuracy", name(*c)),
         (Choice::One(_), false) => {
