@@ -77,7 +77,8 @@ mod tests {
 
     #[test]
     fn ordinary_text_is_unchanged_and_borrowed() {
-        for s in ["zero_w2", "digits[regularization.l2.W1=1e-4]", "Ünïcødé ★ → ≥", "a\\b \"q\"", ""] {
+        for s in ["zero_w2", "digits[regularization.l2.W1=1e-4]", "Ünïcødé ★ → ≥", "a\\b \"q\"", ""]
+        {
             assert!(matches!(escape(s), Cow::Borrowed(t) if t == s), "{s}");
         }
     }

@@ -123,7 +123,9 @@ fn fixture_without_its_defect_is_valid() {
 fn many_unknown_keys_are_rejected_in_linear_time() {
     let n = 100_000;
     let lines: String = (0..n).map(|i| format!("k{i} = 1\n")).collect();
-    for src in [format!("[train]\n{lines}"), format!("train = {{ {} }}\n", lines.trim_end().replace('\n', ", "))] {
+    for src in
+        [format!("[train]\n{lines}"), format!("train = {{ {} }}\n", lines.trim_end().replace('\n', ", "))]
+    {
         let started = std::time::Instant::now();
         let e = parse("t.toml", &src, Path::new("."), "t").expect_err("unknown keys");
         let elapsed = started.elapsed();

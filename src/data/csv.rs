@@ -122,7 +122,10 @@ fn label_of(field: &str) -> Result<usize, String> {
         .filter(|v| v.is_finite() && *v >= 0.0 && v.fract() == 0.0)
         .ok_or_else(|| format!("label {} is not a whole number ≥ 0", quote(field)))?;
     if v > MAX_LABEL as f64 {
-        return Err(format!("label {} is too large (labels are class indices, at most {MAX_LABEL})", quote(field)));
+        return Err(format!(
+            "label {} is too large (labels are class indices, at most {MAX_LABEL})",
+            quote(field)
+        ));
     }
     Ok(v as usize)
 }

@@ -12,13 +12,14 @@ use std::path::Path;
 use toml::Spanned;
 use toml::de::{DeString, DeTable};
 
+use super::error::Lines;
 use super::read::{self, Bound, Defect, Value};
 use super::suggest;
+use super::syntax::syntax_error;
 use super::{
     DataSpec, DropoutMode, DropoutSpec, Init, InitSpec, L1Mode, Pos, RegSpec, Scenario, ScenarioError,
     Source, TrainSpec, UiSpec, pos_of,
 };
-use super::error::Lines;
 use crate::text::quote;
 
 const TOP_KEYS: &[&str] =
@@ -83,36 +84,6 @@ pub fn parse_bytes(file: &str, bytes: &[u8], base: &Path, stem: &str) -> Result<
     }
 }
 
-/// A TOML syntax error, condensed to one line: the message without the drawing.
-fn syntax_error(file: &str, src: &str, e: &toml::de::Error) -> ScenarioError {
-    let lines: Vec<&str> = e.message().lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let mut reason = lines.join("; ");
-    let span = e.span();
-    let mut path = String::new();
-    if reason == "duplicate key"
-        && let Some(s) = span.clone()
-        && let Some(key) = src.get(s.clone())
-    {
-        reason = format!("duplicate key {}", quote(key));
-        path = match section_before(src, s.start) {
-            Some(section) => format!("{section}.{}", key.trim()),
-            None => key.trim().to_string(),
-        };
-    }
-    ScenarioError::new(file, span.map(|s| pos_of(src, s.start)), &path, reason)
-}
-
-/// The `[section]` header in force at a byte offset (the last one above it), if any.
-fn section_before(src: &str, offset: usize) -> Option<&str> {
-    src[..src.floor_char_boundary(offset)]
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| l.starts_with('[') && !l.starts_with("[["))
-        .and_then(|l| l.strip_prefix('[')?.split(']').next())
-        .map(str::trim)
-}
-
 /// The walk's state: the defects found so far and the positions of the keys read.
 struct Ctx<'a> {
     file: &'a str,
@@ -129,7 +100,11 @@ struct Ctx<'a> {
 enum Reason {
     Text(String),
     /// An unknown key: the word, the keys of its table, and whether to look in every section.
-    Unknown { word: String, local: &'static [&'static str], anywhere: bool },
+    Unknown {
+        word: String,
+        local: &'static [&'static str],
+        anywhere: bool,
+    },
 }
 
 impl Reason {
@@ -175,7 +150,13 @@ impl Ctx<'_> {
 
     /// An unknown key, with the closest key of its table (`local`) or, when `anywhere`,
     /// of any section.
-    fn unknown(&mut self, path: &str, key: &Spanned<DeString>, local: &'static [&'static str], anywhere: bool) {
+    fn unknown(
+        &mut self,
+        path: &str,
+        key: &Spanned<DeString>,
+        local: &'static [&'static str],
+        anywhere: bool,
+    ) {
         let word = key.get_ref().as_ref().to_owned();
         self.errors.push((key.span().start, path.to_owned(), Reason::Unknown { word, local, anywhere }));
     }
