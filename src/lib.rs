@@ -9,6 +9,7 @@ pub mod app;
 pub mod bundled;
 pub mod cli;
 pub mod data;
+pub mod files;
 pub mod headless;
 pub mod json;
 pub mod load;

@@ -211,11 +211,24 @@ fn literal(typed: &str) -> Result<Value, String> {
     let typed = typed.trim();
     match typed.parse::<Value>() {
         Ok(value) => Ok(value),
+        // `1e400`, `99999999999999999999`: a number TOML cannot hold, not a word.
+        Err(_) if looks_numeric(typed) => Err(format!(
+            "value {} is out of range (integers must fit in 64 bits, floats be finite)",
+            text::quote(typed)
+        )),
         Err(e) if typed.starts_with(['[', '{', '"', '\'']) => {
             Err(format!("value {} is not valid TOML: {}", text::quote(typed), one_line(e.message())))
         }
         Err(_) => Ok(Value::String(typed.to_owned())),
     }
+}
+
+/// Whether a typed value is written as a number: a sign or digit first, then only digits,
+/// `_`, `.`, exponent marks and signs.
+fn looks_numeric(typed: &str) -> bool {
+    let digits = typed.trim_start_matches(['+', '-']);
+    digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits.chars().all(|c| c.is_ascii_digit() || matches!(c, '_' | '.' | 'e' | 'E' | '+' | '-'))
 }
 
 /// The values of `V1,V2,…`, split on the commas at the top level (outside `[…]`, `{…}`
@@ -367,6 +380,11 @@ mod tests {
         assert_eq!(one("[1, 0]"), Value::Array(vec![Value::Integer(1), Value::Integer(0)]));
         assert!(matches!(one("{ kind = \"he\" }"), Value::Table(t) if t.len() == 1));
         assert!(literal("[1, x]").is_err());
+        for big in ["1e400", "-1e400", "99999999999999999999"] {
+            let e = literal(big).expect_err("out of range");
+            assert!(e.contains("out of range"), "{e}");
+        }
+        assert_eq!(one("1e4x"), Value::String("1e4x".into()));
         assert!(literal("\"a\" b").is_err());
     }
 

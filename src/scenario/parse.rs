@@ -432,7 +432,9 @@ fn inline(cx: &mut Ctx, keys: SourceKeys, at: std::ops::Range<usize>) -> Option<
     };
     let y_span = keys.given.get("y").map(|v| v.span()).unwrap_or_default();
     if x.len() != y.len() {
-        let reason = format!("has {} labels, but data.x has {} rows", y.len(), x.len());
+        let labels = if y.len() == 1 { "1 label".to_owned() } else { format!("{} labels", y.len()) };
+        let rows = if x.len() == 1 { "1 row".to_owned() } else { format!("{} rows", x.len()) };
+        let reason = format!("has {labels}, but data.x has {rows}");
         cx.report("data.y", Defect::new(y_span, reason));
         return None;
     }
