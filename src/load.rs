@@ -161,16 +161,7 @@ fn load_data(file: &str, s: &Scenario) -> Result<Splits, ScenarioError> {
 fn check_shapes(file: &str, s: &Scenario, data: &Splits) -> Result<(), ScenarioError> {
     let (d, m, k) = (data.train.features(), s.hidden, data.train.classes);
     check_parameters(file, s, d, m, k)?;
-    let batch = s.train.batch_size.min(data.train.rows());
-    if batch.checked_mul(m).is_none_or(|b| b > MAX_SIZE) {
-        let key = if s.pos("train.batch_size").is_some() { "train.batch_size" } else { "network.hidden" };
-        return Err(err(
-            file,
-            s,
-            key,
-            format!("batch of {batch} rows × {m} hidden units is above the limit of {MAX_SIZE}"),
-        ));
-    }
+    check_batch(file, s, data.train.rows())?;
     let rows = data.train.rows() + data.val.rows() + data.test.rows();
     check_memory(file, s, (d, m, k), rows, data.train.rows())?;
     let inits = [
@@ -255,6 +246,7 @@ fn check_sizes_before_data(file: &str, s: &Scenario) -> Result<(), ScenarioError
     | Source::Moons { samples, .. } = s.data.source
         && let Some(train_rows) = data::training_rows(samples, s.data.validation, s.data.test)
     {
+        check_batch(file, s, train_rows)?;
         check_memory(file, s, (d, s.hidden, k), samples, train_rows)?;
     }
     if let Source::Blobs { classes, features, .. } = s.data.source
@@ -267,6 +259,21 @@ fn check_sizes_before_data(file: &str, s: &Scenario) -> Result<(), ScenarioError
             format!(
                 "{classes} blob centres of {features} features are more than {MAX_SIZE} values (the limit)"
             ),
+        ));
+    }
+    Ok(())
+}
+
+/// Effective batch × hidden units against [`MAX_SIZE`].
+fn check_batch(file: &str, s: &Scenario, train_rows: usize) -> Result<(), ScenarioError> {
+    let (batch, m) = (s.train.batch_size.min(train_rows), s.hidden);
+    if batch.checked_mul(m).is_none_or(|b| b > MAX_SIZE) {
+        let key = if s.pos("train.batch_size").is_some() { "train.batch_size" } else { "network.hidden" };
+        return Err(err(
+            file,
+            s,
+            key,
+            format!("batch of {batch} rows × {m} hidden units is above the limit of {MAX_SIZE}"),
         ));
     }
     Ok(())
