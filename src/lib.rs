@@ -19,6 +19,7 @@ pub mod scenario;
 pub mod signals;
 pub mod sweep;
 pub mod table;
+pub mod text;
 pub mod theme;
 pub mod train;
 pub mod ui;

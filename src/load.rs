@@ -1,16 +1,51 @@
 //! From a command-line argument to a checked scenario and its data: everything that
 //! can be wrong is found here, before any output or terminal.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::bundled;
 use crate::data::{self, Splits};
+use crate::files::{self, FileError};
 use crate::nn::Tensor;
 use crate::nn::init::shape_of;
 use crate::scenario::{self, Init, Scenario, ScenarioError, Source};
 
 /// The largest size nnviz agrees to hold: parameters, samples × features, batch × hidden.
 pub const MAX_SIZE: usize = 100_000_000;
+
+/// The memory one scenario may need (see [`memory_needed`]): the largest scenario accepted
+/// runs within it.
+pub const MEMORY_LIMIT: u64 = 8 << 30;
+
+/// Bytes per parameter in one trainer: the parameters, the parameters before the last step,
+/// the applied gradient and its data term (f64 each), and a never-changed flag.
+const BYTES_PER_PARAMETER: u128 = 33;
+
+/// Trainers alive at once at worst: the UI's run, the copy refreshed on another thread, and
+/// the copy that takes the next step to see what it changes.
+const TRAINER_COPIES: u128 = 3;
+
+/// Bytes per data value (a feature, or a label with its place in the shuffled order): the
+/// data set and its split while loading, then the run's and the trainer's copies.
+const BYTES_PER_DATA_VALUE: u128 = 16;
+
+/// What a scenario needs in memory, by its sizes: `d` inputs, `m` hidden units, `k`
+/// classes, `rows` examples of which `train_rows` train in batches of `batch`.
+///
+/// Each trainer holds `BYTES_PER_PARAMETER` per parameter and two workspaces (the batch,
+/// and a chunk of up to 256 rows for evaluation), each row of which holds X̃, z1, h̃ and g
+/// (d + 3m f64s), the logits, ŷ and ŷ − y (3k) and two numbers per row.
+pub fn memory_needed(d: usize, m: usize, k: usize, rows: usize, train_rows: usize, batch: usize) -> u128 {
+    let (d, m, k, rows) = (d as u128, m as u128, k as u128, rows as u128);
+    let parameters = m * (d + 1) + k * (m + 1);
+    let workspace_rows = (batch.min(train_rows) + train_rows.min(256)) as u128;
+    let trainer = BYTES_PER_PARAMETER * parameters + 8 * workspace_rows * (d + 3 * m + 3 * k + 2);
+    TRAINER_COPIES * trainer + BYTES_PER_DATA_VALUE * rows * (d + 2)
+}
+
+/// The largest scenario file read: inline data beyond a few MiB belongs in a csv file.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 
 /// A scenario and its data, ready for a [`crate::train::Trainer`].
 #[derive(Clone, Debug)]
@@ -32,9 +67,12 @@ pub struct Text {
 pub fn read(arg: &str) -> Result<Text, ScenarioError> {
     let path = Path::new(arg);
     let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    if path.is_file() {
-        let bytes = std::fs::read(path)
-            .map_err(|e| ScenarioError::new(arg, None, "", format!("cannot read: {e}")))?;
+    let looked = std::fs::metadata(path);
+    if looked.as_ref().is_ok_and(std::fs::Metadata::is_file) {
+        let bytes = files::read_limited(path, MAX_SCENARIO_BYTES).map_err(|e| match e {
+            FileError::TooBig(_) => too_big(arg, path),
+            e => ScenarioError::new(arg, None, "", format!("cannot read: {e}")),
+        })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         return Ok(Text { file: arg.to_string(), bytes, base, stem: stem(path) });
     }
@@ -46,10 +84,32 @@ pub fn read(arg: &str) -> Result<Text, ScenarioError> {
             stem: stem(Path::new(name)),
         });
     }
-    let what = if path.exists() { "is not a file" } else { "no such file" };
+    let what = match looked.map_err(FileError::from) {
+        Ok(_) => "is not a file".to_owned(),
+        Err(e) => e.to_string(),
+    };
     Err(ScenarioError::cli(format!(
         "{arg}: {what}, and no bundled scenario has that name (nnviz --list shows them)"
     )))
+}
+
+/// A scenario file too big to be one, at the byte where it passes the limit. Large inline
+/// arrays cost far more memory in the TOML parser than as numbers, and the same numbers in
+/// a csv file are read as they come.
+fn too_big(arg: &str, path: &Path) -> ScenarioError {
+    let limit = files::bytes(MAX_SCENARIO_BYTES);
+    let reason = format!(
+        "the file is larger than {limit}, the limit for a scenario; put large data in a csv file \
+         (data.source = \"csv\", data.path = \"….csv\")"
+    );
+    // Where the limit is passed: the first MiBs again (the file is not read further).
+    let pos = files::open_regular(path).ok().and_then(|file| {
+        let mut bytes = Vec::new();
+        file.take(MAX_SCENARIO_BYTES).read_to_end(&mut bytes).ok()?;
+        let text = String::from_utf8_lossy(&bytes);
+        Some(scenario::pos_of(&text, text.len()))
+    });
+    ScenarioError::new(arg, pos, "", reason)
 }
 
 /// Read, parse, validate and load the data of one scenario.
@@ -101,16 +161,9 @@ fn load_data(file: &str, s: &Scenario) -> Result<Splits, ScenarioError> {
 fn check_shapes(file: &str, s: &Scenario, data: &Splits) -> Result<(), ScenarioError> {
     let (d, m, k) = (data.train.features(), s.hidden, data.train.classes);
     check_parameters(file, s, d, m, k)?;
-    let batch = s.train.batch_size.min(data.train.rows());
-    if batch.checked_mul(m).is_none_or(|b| b > MAX_SIZE) {
-        let key = if s.pos("train.batch_size").is_some() { "train.batch_size" } else { "network.hidden" };
-        return Err(err(
-            file,
-            s,
-            key,
-            format!("batch of {batch} rows × {m} hidden units is above the limit of {MAX_SIZE}"),
-        ));
-    }
+    check_batch(file, s, data.train.rows())?;
+    let rows = data.train.rows() + data.val.rows() + data.test.rows();
+    check_memory(file, s, (d, m, k), rows, data.train.rows())?;
     let inits = [
         (Tensor::W1, &s.init.w1, "init.W1", "hidden × inputs"),
         (Tensor::B1, &s.init.b1, "init.b1", "hidden"),
@@ -182,6 +235,20 @@ fn check_sizes_before_data(file: &str, s: &Scenario) -> Result<(), ScenarioError
         _ => return Ok(()),
     };
     check_parameters(file, s, d, s.hidden, k)?;
+    if k > scenario::MAX_CLASSES {
+        let reason = format!("{k} classes are more than the limit of {}", scenario::MAX_CLASSES);
+        return Err(err(file, s, "data.classes", reason));
+    }
+    if let Source::Blobs { samples, .. }
+    | Source::Spiral { samples, .. }
+    | Source::Xor { samples, .. }
+    | Source::Circles { samples, .. }
+    | Source::Moons { samples, .. } = s.data.source
+        && let Some(train_rows) = data::training_rows(samples, s.data.validation, s.data.test)
+    {
+        check_batch(file, s, train_rows)?;
+        check_memory(file, s, (d, s.hidden, k), samples, train_rows)?;
+    }
     if let Source::Blobs { classes, features, .. } = s.data.source
         && classes.checked_mul(features).is_none_or(|c| c > MAX_SIZE)
     {
@@ -195,6 +262,69 @@ fn check_sizes_before_data(file: &str, s: &Scenario) -> Result<(), ScenarioError
         ));
     }
     Ok(())
+}
+
+/// Effective batch × hidden units against [`MAX_SIZE`].
+fn check_batch(file: &str, s: &Scenario, train_rows: usize) -> Result<(), ScenarioError> {
+    let (batch, m) = (s.train.batch_size.min(train_rows), s.hidden);
+    if batch.checked_mul(m).is_none_or(|b| b > MAX_SIZE) {
+        let key = if s.pos("train.batch_size").is_some() { "train.batch_size" } else { "network.hidden" };
+        return Err(err(
+            file,
+            s,
+            key,
+            format!("batch of {batch} rows × {m} hidden units is above the limit of {MAX_SIZE}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The first of `keys` the file gives, else the last of them.
+fn given<'k>(s: &Scenario, keys: &[&'k str]) -> &'k str {
+    keys.iter().copied().find(|k| s.pos(k).is_some()).unwrap_or(keys[keys.len() - 1])
+}
+
+/// [`memory_needed`] against [`MEMORY_LIMIT`], naming the key that makes the scenario big:
+/// the data when they are the larger part, else the network.
+fn check_memory(
+    file: &str,
+    s: &Scenario,
+    (d, m, k): (usize, usize, usize),
+    rows: usize,
+    train_rows: usize,
+) -> Result<(), ScenarioError> {
+    let batch = s.train.batch_size.min(train_rows);
+    let need = memory_needed(d, m, k, rows, train_rows, batch);
+    if need <= u128::from(MEMORY_LIMIT) {
+        return Ok(());
+    }
+    let data_keys = ["data.samples", "data.features", "data.path", "data.x", "data.source"];
+    let network_keys = ["network.hidden", "data.classes", "train.batch_size"];
+    let data_part = BYTES_PER_DATA_VALUE * rows as u128 * (d as u128 + 2);
+    let key = if data_part * 2 > need {
+        given(s, &data_keys)
+    } else {
+        let key = given(s, &network_keys);
+        if s.pos(key).is_some() { key } else { given(s, &data_keys) }
+    };
+    let gib = need as f64 / f64::from(1u32 << 30);
+    let limit = crate::files::bytes(MEMORY_LIMIT);
+    Err(err(
+        file,
+        s,
+        key,
+        format!(
+            "{m} hidden units with {}, {k} classes and {} (batches of {batch}) need about \
+             {gib:.1} GiB of memory (limit {limit})",
+            plural(d, "input"),
+            plural(rows, "row")
+        ),
+    ))
+}
+
+/// "1 input", "3 inputs".
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
 }
 
 fn dims(shape: &[usize]) -> String {

@@ -9,6 +9,7 @@ use nnviz::app::App;
 use nnviz::cli::{Cli, Mode};
 use nnviz::load::{self, Loaded};
 use nnviz::scenario::{ScenarioError, Source};
+use nnviz::text::{escape, paragraph};
 use nnviz::{bundled, headless, scenario, sweep};
 use rayon::prelude::*;
 
@@ -45,7 +46,7 @@ fn fail(f: Failure) -> ExitCode {
             ExitCode::from(2)
         }
         Failure::Io(e) => {
-            complain(&e);
+            complain(&escape(&e));
             ExitCode::from(1)
         }
         Failure::Closed => ExitCode::SUCCESS,
@@ -141,13 +142,13 @@ fn check(cli: &Cli) -> Result<ExitCode, Failure> {
     if !cli.sweep.is_empty() {
         // A sweep is one scenario: every variant is checked like a file.
         load_all(cli)?;
-        writeln!(out, "ok {}", cli.scenarios[0]).and_then(|()| out.flush()).map_err(io_failure)?;
+        writeln!(out, "ok {}", escape(&cli.scenarios[0])).and_then(|()| out.flush()).map_err(io_failure)?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut bad = false;
     for arg in &cli.scenarios {
         match load::load(arg, cli.seed()) {
-            Ok(_) => writeln!(out, "ok {arg}").and_then(|()| out.flush()).map_err(io_failure)?,
+            Ok(_) => writeln!(out, "ok {}", escape(arg)).and_then(|()| out.flush()).map_err(io_failure)?,
             Err(e) => {
                 bad = true;
                 complain(&e);
@@ -162,8 +163,7 @@ fn list() -> Result<(), Failure> {
     let mut out = io::stdout().lock();
     for (name, text) in bundled::BUNDLED {
         let s = scenario::parse(name, text, std::path::Path::new(""), name)?;
-        let about = s.about.split_whitespace().collect::<Vec<_>>().join(" ");
-        writeln!(out, "{name:width$}  {about}").map_err(io_failure)?;
+        writeln!(out, "{name:width$}  {}", paragraph(&s.about)).map_err(io_failure)?;
     }
     Ok(())
 }

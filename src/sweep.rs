@@ -14,6 +14,7 @@ use toml::{Table, Value};
 
 use crate::load::{self, Loaded};
 use crate::scenario::{self, ScenarioError};
+use crate::text;
 
 /// The most variants one sweep may give: each holds its own copy of the data.
 pub const MAX_VARIANTS: usize = 1_000;
@@ -183,7 +184,7 @@ fn check_one(sweep: &Sweep) -> Result<Vec<Value>, String> {
         return Err("the key is empty (expected KEY=V1,V2,…)".to_owned());
     }
     if key.split('.').any(|part| part.trim().is_empty()) {
-        return Err(format!("key {key:?} has an empty part"));
+        return Err(format!("key {} has an empty part", text::quote(key)));
     }
     if key == "name" {
         return Err("name cannot be swept: each variant is named <name>[key=value,…]".to_owned());
@@ -197,7 +198,7 @@ fn check_one(sweep: &Sweep) -> Result<Vec<Value>, String> {
             return Err(format!("value {} is empty", i + 1));
         }
         if sweep.values[..i].contains(typed) {
-            return Err(format!("value {typed:?} is given twice"));
+            return Err(format!("value {} is given twice", text::quote(typed)));
         }
         out.push(literal(typed)?);
     }
@@ -210,11 +211,24 @@ fn literal(typed: &str) -> Result<Value, String> {
     let typed = typed.trim();
     match typed.parse::<Value>() {
         Ok(value) => Ok(value),
+        // `1e400`, `99999999999999999999`: a number TOML cannot hold, not a word.
+        Err(_) if looks_numeric(typed) => Err(format!(
+            "value {} is out of range (integers must fit in 64 bits, floats be finite)",
+            text::quote(typed)
+        )),
         Err(e) if typed.starts_with(['[', '{', '"', '\'']) => {
-            Err(format!("value {typed:?} is not valid TOML: {}", one_line(e.message())))
+            Err(format!("value {} is not valid TOML: {}", text::quote(typed), one_line(e.message())))
         }
         Err(_) => Ok(Value::String(typed.to_owned())),
     }
+}
+
+/// Whether a typed value is written as a number: a sign or digit first, then only digits,
+/// `_`, `.`, exponent marks and signs.
+fn looks_numeric(typed: &str) -> bool {
+    let digits = typed.trim_start_matches(['+', '-']);
+    digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits.chars().all(|c| c.is_ascii_digit() || matches!(c, '_' | '.' | 'e' | 'E' | '+' | '-'))
 }
 
 /// The values of `V1,V2,…`, split on the commas at the top level (outside `[…]`, `{…}`
@@ -245,7 +259,7 @@ fn split_values(list: &str) -> Result<Vec<String>, String> {
             ']' | '}' => {
                 let open = if c == ']' { '[' } else { '{' };
                 if depth.pop() != Some(open) {
-                    return Err(format!("unbalanced {c:?} in {list:?}"));
+                    return Err(format!("unbalanced {c:?} in {}", text::quote(list)));
                 }
             }
             ',' if depth.is_empty() => {
@@ -256,10 +270,10 @@ fn split_values(list: &str) -> Result<Vec<String>, String> {
         }
     }
     if let Some(q) = quote {
-        return Err(format!("unclosed {q} in {list:?}"));
+        return Err(format!("unclosed {q} in {}", text::quote(list)));
     }
     if let Some(open) = depth.last() {
-        return Err(format!("unclosed {open:?} in {list:?}"));
+        return Err(format!("unclosed {open:?} in {}", text::quote(list)));
     }
     values.push(list[start..].trim().to_owned());
     if let Some(i) = values.iter().position(String::is_empty) {
@@ -283,9 +297,9 @@ fn set(doc: &mut Table, key: &str, value: Value) -> Result<(), String> {
                 let got = other.type_str();
                 let article = if got.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
                 return Err(format!(
-                    "{}: expected a table, got {article} {got} (so it has no key {:?})",
+                    "{}: expected a table, got {article} {got} (so it has no key {})",
                     parts[..=i].join("."),
-                    parts[i + 1]
+                    text::quote(parts[i + 1])
                 ));
             }
         }
@@ -366,6 +380,11 @@ mod tests {
         assert_eq!(one("[1, 0]"), Value::Array(vec![Value::Integer(1), Value::Integer(0)]));
         assert!(matches!(one("{ kind = \"he\" }"), Value::Table(t) if t.len() == 1));
         assert!(literal("[1, x]").is_err());
+        for big in ["1e400", "-1e400", "99999999999999999999"] {
+            let e = literal(big).expect_err("out of range");
+            assert!(e.contains("out of range"), "{e}");
+        }
+        assert_eq!(one("1e4x"), Value::String("1e4x".into()));
         assert!(literal("\"a\" b").is_err());
     }
 

@@ -2,6 +2,7 @@
 
 use crate::headless::Summary;
 use crate::json::Num;
+use crate::text::escape;
 
 const HEADERS: [&str; 14] = [
     "scenario",
@@ -40,7 +41,7 @@ fn row(s: &Summary) -> [String; 14] {
         None => s.steps.to_string(),
     };
     [
-        s.scenario.clone(),
+        escape(&s.scenario).into_owned(),
         steps,
         fixed(s.train_loss, 4),
         fixed(s.val_loss, 4),

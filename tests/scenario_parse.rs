@@ -115,3 +115,21 @@ fn fixture_without_its_defect_is_valid() {
     let parsed = parse("x.toml", src, Path::new("."), "x").expect("valid scenario");
     assert_eq!(parsed.hidden, 1);
 }
+
+/// Rejecting a file of unknown keys takes time in proportion to the file (it was quadratic:
+/// each defect's line and column were counted from the start of the file). 100,000 keys
+/// take about 0.1 s; the bound is generous so that a busy machine cannot fail it.
+#[test]
+fn many_unknown_keys_are_rejected_in_linear_time() {
+    let n = 100_000;
+    let lines: String = (0..n).map(|i| format!("k{i} = 1\n")).collect();
+    for src in
+        [format!("[train]\n{lines}"), format!("train = {{ {} }}\n", lines.trim_end().replace('\n', ", "))]
+    {
+        let started = std::time::Instant::now();
+        let e = parse("t.toml", &src, Path::new("."), "t").expect_err("unknown keys");
+        let elapsed = started.elapsed();
+        assert!(e.to_string().contains(": train.k0: unknown key \"k0\""), "{e}");
+        assert!(elapsed.as_secs_f64() < 10.0, "{n} unknown keys took {elapsed:?}");
+    }
+}

@@ -219,7 +219,7 @@ pub fn history_csv(run: &Run) -> String {
     let h = &run.history;
     let mut out = format!(
         "# nnviz history of {}: a point every {} steps, and where the screen refreshed{}{}\n",
-        run.loaded.scenario.name,
+        crate::text::escape(&run.loaded.scenario.name),
         h.every(),
         if run.background && run.evaluation_is_slow() {
             "; evaluated on another thread, so a point is skipped while one is running"

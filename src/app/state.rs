@@ -730,7 +730,7 @@ impl App {
 /// A bundled scenario's about text on one line (they are all valid: tested).
 fn about(name: &str, text: &str) -> String {
     scenario::parse(name, text, Path::new(""), name)
-        .map(|s| s.about.split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|s| crate::text::paragraph(&s.about))
         .unwrap_or_default()
 }
 

@@ -8,14 +8,22 @@ use std::path::Path;
 use ndarray::Array2;
 
 use super::{DataError, Dataset, labelled};
+use crate::files::{self, FileError};
+use crate::scenario::MAX_CLASSES;
+use crate::text::quote;
 
 /// Most values (rows × fields) a file may hold: everything is kept in memory as `f64`s,
 /// so 10⁸ values is already 800 MB.
 const MAX_VALUES: usize = 100_000_000;
 
+/// Largest file read, in bytes: reading stops as soon as a file passes it, so `/dev/zero`
+/// behind a symbolic link, or a file of one endless line, costs at most this much memory.
+const MAX_BYTES: u64 = 1 << 30;
+
 /// Largest label accepted: labels are class indices, and the class count becomes the size
-/// of the network's output layer, so an absurd label is a mistake, not a class.
-const MAX_LABEL: usize = 999_999;
+/// of the network's output layer, so an absurd label is a mistake, not a class. The same
+/// limit as for inline labels.
+const MAX_LABEL: usize = MAX_CLASSES - 1;
 
 /// Read a user's CSV file (`shown` is its path as written, for messages).
 ///
@@ -25,8 +33,17 @@ const MAX_LABEL: usize = 999_999;
 /// fields (at least 2); features must be finite. With `classes`, every label must be below
 /// it; without, the class count is the largest label + 1 (at least 2).
 pub fn read(path: &Path, shown: &str, classes: Option<usize>) -> Result<Dataset, DataError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| DataError(format!("cannot read {shown}: {}", io_message(&e))))?;
+    let bytes = files::read_limited(path, MAX_BYTES).map_err(|e| match e {
+        FileError::TooBig(limit) => {
+            DataError(format!("{} is larger than {}, the limit for a data file", shown, files::bytes(limit)))
+        }
+        e => DataError(format!("cannot read {}: {e}", shown)),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        DataError(format!("{}:{line}: not UTF-8", shown))
+    })?;
     parse(&text, shown, classes)
 }
 
@@ -108,8 +125,8 @@ fn check_size(rows: usize, width: usize) -> Result<(), String> {
 fn feature(field: &str) -> Result<f64, String> {
     match field.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(format!("is not a finite number: {field:?}")),
-        Err(_) => Err(format!("is not a number: {field:?}")),
+        Ok(_) => Err(format!("is not a finite number: {}", quote(field))),
+        Err(_) => Err(format!("is not a number: {}", quote(field))),
     }
 }
 
@@ -119,20 +136,14 @@ fn label_of(field: &str) -> Result<usize, String> {
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite() && *v >= 0.0 && v.fract() == 0.0)
-        .ok_or_else(|| format!("label {field:?} is not a whole number ≥ 0"))?;
+        .ok_or_else(|| format!("label {} is not a whole number ≥ 0", quote(field)))?;
     if v > MAX_LABEL as f64 {
-        return Err(format!("label {field:?} is too large (labels are class indices, at most {MAX_LABEL})"));
+        return Err(format!(
+            "label {} is too large (labels are class indices, at most {MAX_LABEL})",
+            quote(field)
+        ));
     }
     Ok(v as usize)
-}
-
-/// The OS message without its " (os error 2)" suffix, which means nothing to users.
-fn io_message(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error ") {
-        Some(i) if text.ends_with(')') => text[..i].to_string(),
-        _ => text,
-    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ mod synthetic;
 
 use ndarray::Array2;
 
-pub use split::{Splits, split};
+pub use split::{Splits, split, training_rows};
 
 use crate::scenario::Source;
 

@@ -95,6 +95,11 @@ fn sizes(n: usize, labels: usize, validation: f64, test: f64) -> Result<(usize, 
     Ok((n_val, n_test))
 }
 
+/// The rows [`split`] leaves for training out of `n` (`None`: none, or a bad fraction).
+pub fn training_rows(n: usize, validation: f64, test: f64) -> Option<usize> {
+    sizes(n, n, validation, test).ok().map(|(v, t)| n - v - t)
+}
+
 /// Reject a fraction outside [0, 1] (or NaN) instead of silently flooring it to 0.
 fn fraction(what: &str, value: f64) -> Result<(), DataError> {
     if (0.0..=1.0).contains(&value) {

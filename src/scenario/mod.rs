@@ -4,6 +4,7 @@ pub mod error;
 mod parse;
 mod read;
 mod suggest;
+mod syntax;
 pub mod types;
 
 pub use error::{ScenarioError, pos_of};

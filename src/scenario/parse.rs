@@ -12,12 +12,15 @@ use std::path::Path;
 use toml::Spanned;
 use toml::de::{DeString, DeTable};
 
+use super::error::Lines;
 use super::read::{self, Bound, Defect, Value};
 use super::suggest;
+use super::syntax::syntax_error;
 use super::{
     DataSpec, DropoutMode, DropoutSpec, Init, InitSpec, L1Mode, Pos, RegSpec, Scenario, ScenarioError,
     Source, TrainSpec, UiSpec, pos_of,
 };
+use crate::text::quote;
 
 const TOP_KEYS: &[&str] =
     &["name", "about", "data", "network", "init", "train", "regularization", "dropout", "ui"];
@@ -61,7 +64,7 @@ const MAX_VALUES: u128 = 100_000_000;
 /// folder a csv `data.path` is relative to; `stem` the default name.
 pub fn parse(file: &str, src: &str, base: &Path, stem: &str) -> Result<Scenario, ScenarioError> {
     let doc = DeTable::parse(src).map_err(|e| syntax_error(file, src, &e))?;
-    let mut cx = Ctx { file, src, errors: Vec::new(), positions: BTreeMap::new() };
+    let mut cx = Ctx { file, lines: Lines::new(src), errors: Vec::new(), positions: BTreeMap::new() };
     let scenario = document(&mut cx, doc.get_ref(), base, stem);
     cx.finish(scenario)
 }
@@ -81,50 +84,44 @@ pub fn parse_bytes(file: &str, bytes: &[u8], base: &Path, stem: &str) -> Result<
     }
 }
 
-/// A TOML syntax error, condensed to one line: the message without the drawing.
-fn syntax_error(file: &str, src: &str, e: &toml::de::Error) -> ScenarioError {
-    let lines: Vec<&str> = e.message().lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let mut reason = lines.join("; ");
-    let span = e.span();
-    let mut path = String::new();
-    if reason == "duplicate key"
-        && let Some(s) = span.clone()
-        && let Some(key) = src.get(s.clone())
-    {
-        reason = format!("duplicate key {key:?}");
-        path = match section_before(src, s.start) {
-            Some(section) => format!("{section}.{}", key.trim()),
-            None => key.trim().to_string(),
-        };
-    }
-    ScenarioError::new(file, span.map(|s| pos_of(src, s.start)), &path, reason)
-}
-
-/// The `[section]` header in force at a byte offset (the last one above it), if any.
-fn section_before(src: &str, offset: usize) -> Option<&str> {
-    src[..src.floor_char_boundary(offset)]
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| l.starts_with('[') && !l.starts_with("[["))
-        .and_then(|l| l.strip_prefix('[')?.split(']').next())
-        .map(str::trim)
-}
-
 /// The walk's state: the defects found so far and the positions of the keys read.
 struct Ctx<'a> {
     file: &'a str,
-    src: &'a str,
-    /// Each defect with its byte offset, in the order found.
-    errors: Vec<(usize, ScenarioError)>,
+    lines: Lines<'a>,
+    /// Each defect with its byte offset and key, in the order found. Only the first in the
+    /// file is shown, so its position (and an unknown key's suggestion) is worked out at the
+    /// end, for that one: a file of 100,000 unknown keys costs 100,000 pushes, not 100,000
+    /// walks from the start of the file.
+    errors: Vec<(usize, String, Reason)>,
     positions: BTreeMap<String, Pos>,
+}
+
+/// Why a key is rejected, as found.
+enum Reason {
+    Text(String),
+    /// An unknown key: the word, the keys of its table, and whether to look in every section.
+    Unknown {
+        word: String,
+        local: &'static [&'static str],
+        anywhere: bool,
+    },
+}
+
+impl Reason {
+    fn text(self) -> String {
+        match self {
+            Self::Text(text) => text,
+            Self::Unknown { word, local, anywhere } => {
+                let hint = suggest::did_you_mean(suggest_key(&word, local, anywhere).as_deref());
+                format!("unknown key {}{hint}", quote(&word))
+            }
+        }
+    }
 }
 
 impl Ctx<'_> {
     fn report(&mut self, path: &str, defect: Defect) {
-        let at = defect.span.start;
-        let error = ScenarioError::new(self.file, Some(pos_of(self.src, at)), path, defect.reason);
-        self.errors.push((at, error));
+        self.errors.push((defect.span.start, path.to_owned(), Reason::Text(defect.reason)));
     }
 
     /// Record where `path` stands and read its value, reporting a defect.
@@ -134,7 +131,7 @@ impl Ctx<'_> {
         v: &'v Value<'i>,
         read: impl FnOnce(&'v Value<'i>) -> Result<T, Defect>,
     ) -> Option<T> {
-        self.positions.insert(path.to_owned(), pos_of(self.src, v.span().start));
+        self.positions.insert(path.to_owned(), self.lines.pos(v.span().start));
         read(v).map_err(|d| self.report(path, d)).ok()
     }
 
@@ -153,10 +150,15 @@ impl Ctx<'_> {
 
     /// An unknown key, with the closest key of its table (`local`) or, when `anywhere`,
     /// of any section.
-    fn unknown(&mut self, path: &str, key: &Spanned<DeString>, local: &[&str], anywhere: bool) {
-        let word = key.get_ref().as_ref();
-        let hint = suggest::did_you_mean(suggest_key(word, local, anywhere).as_deref());
-        self.report(path, Defect::new(key.span(), format!("unknown key {word:?}{hint}")));
+    fn unknown(
+        &mut self,
+        path: &str,
+        key: &Spanned<DeString>,
+        local: &'static [&'static str],
+        anywhere: bool,
+    ) {
+        let word = key.get_ref().as_ref().to_owned();
+        self.errors.push((key.span().start, path.to_owned(), Reason::Unknown { word, local, anywhere }));
     }
 
     /// Defects found so far; compare before and after a section to see if it was clean.
@@ -166,9 +168,9 @@ impl Ctx<'_> {
 
     /// The first defect in file order, or the scenario with its positions.
     fn finish(self, scenario: Option<Scenario>) -> Result<Scenario, ScenarioError> {
-        let Self { file, errors, positions, .. } = self;
-        if let Some((_, first)) = errors.into_iter().min_by_key(|(at, _)| *at) {
-            return Err(first);
+        let Self { file, lines, errors, positions } = self;
+        if let Some((at, path, reason)) = errors.into_iter().min_by_key(|(at, ..)| *at) {
+            return Err(ScenarioError::new(file, Some(lines.pos(at)), &path, reason.text()));
         }
         let mut scenario = scenario.ok_or_else(|| {
             ScenarioError::new(file, None, "", "internal error: invalid scenario without a defect")
@@ -430,7 +432,9 @@ fn inline(cx: &mut Ctx, keys: SourceKeys, at: std::ops::Range<usize>) -> Option<
     };
     let y_span = keys.given.get("y").map(|v| v.span()).unwrap_or_default();
     if x.len() != y.len() {
-        let reason = format!("has {} labels, but data.x has {} rows", y.len(), x.len());
+        let labels = if y.len() == 1 { "1 label".to_owned() } else { format!("{} labels", y.len()) };
+        let rows = if x.len() == 1 { "1 row".to_owned() } else { format!("{} rows", x.len()) };
+        let reason = format!("has {labels}, but data.x has {rows}");
         cx.report("data.y", Defect::new(y_span, reason));
         return None;
     }
@@ -682,7 +686,7 @@ fn unknown_param(kind: InitKind, key: &str, k: &Spanned<DeString>) -> Defect {
             None => format!(" (kind {:?} takes no parameters)", kind.name()),
         },
     };
-    Defect::new(k.span(), format!("unknown key {key:?}{hint}"))
+    Defect::new(k.span(), format!("unknown key {}{hint}", quote(key)))
 }
 
 #[cfg(test)]

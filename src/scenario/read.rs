@@ -6,7 +6,8 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue};
 
-use super::suggest;
+use super::{MAX_CLASSES, suggest};
+use crate::text::quote;
 
 /// A value as the TOML parser gives it, with its byte span.
 pub(super) type Value<'i> = Spanned<DeValue<'i>>;
@@ -170,7 +171,7 @@ pub(super) fn choice<T: Copy>(v: &Value, what: &str, options: &[(&str, T)]) -> R
     let names = || options.iter().map(|(name, _)| *name);
     let hint = suggest::did_you_mean(suggest::closest(s, names()).map(|(_, name)| name));
     let all = names().collect::<Vec<_>>().join(", ");
-    Err(Defect::new(v.span(), format!("unknown {what} {s:?}{hint}; expected one of: {all}")))
+    Err(Defect::new(v.span(), format!("unknown {what} {}{hint}; expected one of: {all}", quote(s))))
 }
 
 /// Read every entry of an array, naming the failing one (1-based) in the reason.
@@ -214,7 +215,15 @@ fn entries(n: usize) -> String {
 
 /// A 1-D array of class labels (integers ≥ 0); may be empty.
 pub(super) fn labels(v: &Value) -> Result<Vec<usize>, Defect> {
-    each(array(v)?, "entry", |item| size(item, 0))
+    each(array(v)?, "entry", |item| {
+        let label = size(item, 0)?;
+        if label >= MAX_CLASSES {
+            let top = MAX_CLASSES - 1;
+            let reason = format!("label {label} is too large (labels are class indices, at most {top})");
+            return Err(Defect::new(item.span(), reason));
+        }
+        Ok(label)
+    })
 }
 
 /// A 1-D array of 0s and 1s (1 = kept); may be empty.

@@ -6,6 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+/// The most classes a data set may have, inline labels, csv labels and `data.classes`
+/// alike: labels are class indices, at most `MAX_CLASSES - 1`.
+pub const MAX_CLASSES: usize = 1_000_000;
+
 /// A 1-based line and column in the scenario file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pos {

@@ -15,6 +15,7 @@ use super::{matrix, too_small};
 use crate::app::{App, Choice, Run};
 use crate::nn::Tensor;
 use crate::scenario::Init;
+use crate::text::escape;
 use crate::theme::ColorMode;
 
 /// The narrowest column that still reads.
@@ -170,7 +171,8 @@ fn overlay_chart(app: &App, area: Rect, buf: &mut Buffer) {
         .into_iter()
         .map(|i| {
             let (style, marker) = look(i);
-            Curve { points: &series[i], style, marker, label: app.runs[i].loaded.scenario.name.clone() }
+            let label = escape(&app.runs[i].loaded.scenario.name).into_owned();
+            Curve { points: &series[i], style, marker, label }
         })
         .collect();
     let step = app.runs.iter().map(|r| r.trainer.step).max().unwrap_or(0);
@@ -184,7 +186,7 @@ fn overlay_chart(app: &App, area: Rect, buf: &mut Buffer) {
     })];
     for (i, r) in app.runs.iter().enumerate() {
         let (style, marker) = look(i);
-        title.push(Span::styled(format!(" {} {}", glyph(marker), r.loaded.scenario.name), style));
+        title.push(Span::styled(format!(" {} {}", glyph(marker), escape(&r.loaded.scenario.name)), style));
     }
     let block = Block::bordered().title(Line::from(title));
     let inner = block.inner(area);
@@ -207,7 +209,7 @@ fn column(app: &App, i: usize, chosen: bool, y_scale: Scale, scales: [f64; 2], a
     let selected = i == app.current;
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let mut title = vec![Span::styled(
-        s.name.clone(),
+        escape(&s.name).into_owned(),
         if selected { bold.add_modifier(Modifier::REVERSED) } else { bold },
     )];
     if chosen {
@@ -327,7 +329,7 @@ fn footer(app: &App, first: usize, shown: usize, choice: &Choice, area: Rect, bu
     if right > 0 {
         parts.push(format!("{right} more ▶"));
     }
-    let name = |i: usize| app.runs[i].loaded.scenario.name.clone();
+    let name = |i: usize| escape(&app.runs[i].loaded.scenario.name).into_owned();
     let quote = match (choice, app.all_done()) {
         (Choice::One(c), true) => format!("★ chosen on validation: {} — quote its test accuracy", name(*c)),
         (Choice::One(_), false) => {

@@ -9,6 +9,7 @@ use ratatui::widgets::Widget;
 use super::text::{ix, short as num};
 use crate::app::{App, Run};
 use crate::scenario::{DropoutMode, DropoutSpec, L1Mode};
+use crate::text::escape;
 
 /// Regularization and dropout in short, e.g. "L2 0.01/0.01 · L1 0/0 · dropout 0.8/0.5 inverted".
 pub fn settings(run: &Run) -> String {
@@ -66,7 +67,10 @@ pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
         settings = settings.replace(" · ", " ");
     }
     let line = Line::from(vec![
-        Span::styled(format!(" {} ", run.loaded.scenario.name), bold.add_modifier(Modifier::REVERSED)),
+        Span::styled(
+            format!(" {} ", escape(&run.loaded.scenario.name)),
+            bold.add_modifier(Modifier::REVERSED),
+        ),
         Span::raw(" "),
         Span::styled(format!("step {}", t.step), bold),
         Span::raw(format!("  epoch {}  ", t.epoch)),

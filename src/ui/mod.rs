@@ -26,6 +26,7 @@ use ratatui::widgets::{Block, Paragraph, Widget};
 
 use crate::app::{App, Run, Screen, SubView};
 use crate::nn::{Params, Tensor};
+use crate::text::{escape, paragraph};
 use heatmap::Heatmap;
 use layout::{MIN_HEIGHT, MIN_WIDTH, MapArea};
 
@@ -72,7 +73,7 @@ fn single(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
     footer::render(app, a.footer, buf);
     if app.info {
         let s = &run.loaded.scenario;
-        help::render_about(&s.name, &s.about, area, buf);
+        help::render_about(&escape(&s.name), &paragraph(&s.about), area, buf);
     }
 }
 
