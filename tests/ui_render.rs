@@ -54,7 +54,7 @@ fn zero_w2_after_0_1_2_steps() {
     assert!(!s0.contains("FROZEN"), "nothing is frozen before a step");
     assert!(s0.contains("not stepped yet: step 1 will change W2, b2"));
     assert!(!s1.contains("FROZEN"), "W1 waits for W2 at step 1: it changes at step 2");
-    assert!(s1.contains("W1 waiting: changes at step 2"));
+    assert!(s1.contains("W1, b1 waiting: changes at step 2; at step 1 g = 0 because W2 = 0"), "{s1}");
     insta::assert_snapshot!("zero_w2_step1_120x40", s1);
     press(&mut a, Key::Char('n'));
     let s2 = text(&screen(&a, 120, 40));

@@ -136,53 +136,71 @@ fn explanations(run: &Run, bold: Style) -> Vec<Line<'static>> {
     }
     let stale = d.step != t.step;
     let as_of = if stale { format!(" (as of step {})", d.step) } else { String::new() };
+    // Tensors with the same status for the same reason share one line ("W1, b1 waiting: …"),
+    // so the lesson fits a small panel.
+    let mut groups: Vec<(Status, String, Vec<Tensor>)> = Vec::new();
     for x in Tensor::ALL {
         let s = &d.status[x as usize];
-        let label = |w: &str| Span::styled(format!("{} {w}: ", x.name()), bold);
-        match shown_status(run, x) {
-            Status::Frozen => {
-                if let Some(l) = s.lasting {
-                    out.push(Line::from(vec![label("FROZEN"), Span::raw(lasting_text(run, x, l))]));
-                }
-            }
+        let status = shown_status(run, x);
+        let text = match status {
+            Status::Frozen => match s.lasting {
+                Some(l) => lasting_text(run, x, l),
+                None => continue,
+            },
             Status::Waiting => {
-                let why =
-                    t.why[x as usize].map_or(String::new(), |w| format!("; at step {} {}", t.step, w.text()));
+                let why = t.why[x as usize]
+                    .map_or(String::new(), |w| format!("; at step {} {}", t.step, short(&w)));
                 let moving: Vec<Tensor> = s
                     .depends_on
                     .iter()
                     .copied()
                     .filter(|&o| shown_status(run, o) == Status::Moving)
                     .collect();
-                let now = if moving.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        ", and {} {} moving now",
-                        names(&moving),
-                        if moving.len() == 1 { "is" } else { "are" }
-                    )
+                let now = match moving.len() {
+                    0 => String::new(),
+                    1 => format!(", and {} is moving now", names(&moving)),
+                    _ => format!(", and {} are moving now", names(&moving)),
                 };
-                out.push(Line::from(vec![
-                    label("waiting"),
-                    Span::raw(format!("changes at step {}{why}{now}{as_of}", d.step + 1)),
-                ]));
+                format!("changes at step {}{why}{now}{as_of}", d.step + 1)
             }
             Status::Stalled => {
-                let why =
-                    t.why[x as usize].map_or(String::new(), |w| format!("at step {} {}; ", t.step, w.text()));
-                out.push(Line::from(vec![
-                    label("stalled"),
-                    Span::raw(format!(
-                        "{why}step {} will not change it either, but nothing holds it for good{as_of}",
-                        d.step + 1
-                    )),
-                ]));
+                let why = t.why[x as usize]
+                    .map_or(String::new(), |w| format!("at step {} {}; ", t.step, short(&w)));
+                format!(
+                    "{why}step {} will not change it either, but nothing holds it for good{as_of}",
+                    d.step + 1
+                )
             }
-            Status::NotStepped | Status::Moving => {}
+            Status::NotStepped | Status::Moving => continue,
+        };
+        // Only identical sentences merge.
+        match groups.iter_mut().find(|(st, tx, _)| *st == status && *tx == text) {
+            Some((_, _, ts)) => ts.push(x),
+            None => groups.push((status, text, vec![x])),
         }
     }
+    for (status, mut text, ts) in groups {
+        if ts.len() > 1 {
+            text = text.replace("change it either", "change them either").replace("holds it", "holds them");
+        }
+        let label = Span::styled(format!("{} {}: ", names(&ts), word(status)), bold);
+        out.push(Line::from(vec![label, Span::raw(text)]));
+    }
     out
+}
+
+/// The last step's reason in a few words (the full sentence names every factor).
+fn short(w: &crate::train::frozen::Why) -> String {
+    match w.code {
+        Some("w2_zero") => "g = 0 because W2 = 0".to_string(),
+        Some("relu_dead") => "g = 0 because relu′(z1) = 0 on every example".to_string(),
+        Some("h_zero") if w.depends_on().is_empty() => {
+            "h = 0: the mask dropped every hidden unit".to_string()
+        }
+        Some("h_zero") => "h = 0 on every example, so ∇W2 = 0".to_string(),
+        Some("dropped") => "the mask dropped every unit it feeds".to_string(),
+        _ => w.text(),
+    }
 }
 
 pub fn lines(run: &Run, width: u16) -> Vec<Line<'static>> {
