@@ -200,3 +200,21 @@ fn changes_next_step_agrees_with_the_step_taken() {
         }
     }
 }
+
+#[test]
+fn a_fixed_mask_that_drops_every_input_freezes_w1_on_nothing() {
+    let src = r#"
+[data]
+source = "blobs"
+samples = 100
+[network]
+hidden = 3
+[dropout]
+input_mask = [0, 0]
+"#;
+    let s = statuses(&from_toml(src), 2);
+    assert_eq!(s[0].status, Frozen);
+    assert_eq!(s[0].lasting, Some(nnviz::train::status::Lasting::InputsDropped));
+    assert!(s[0].depends_on.is_empty());
+    assert_eq!(s[1].status, Moving, "b1 still learns from the bias alone");
+}

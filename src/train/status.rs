@@ -41,8 +41,10 @@ impl Status {
 /// change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lasting {
-    /// The fixed mask drops every hidden unit (or, for W1, every input).
+    /// The fixed mask drops every hidden unit.
     Dropped,
+    /// The fixed mask drops every input, so x̃ = 0 (W1).
+    InputsDropped,
     /// relu′(z1) = 0 for every kept unit on every training example (W1, b1).
     ReluDead,
     /// h̃ = 0 on every training example (W2).
@@ -55,7 +57,7 @@ impl Lasting {
     /// The `why_code` this reason corresponds to.
     pub fn code(self) -> &'static str {
         match self {
-            Lasting::Dropped => "dropped",
+            Lasting::Dropped | Lasting::InputsDropped => "dropped",
             Lasting::ReluDead => "relu_dead",
             Lasting::HZero => "h_zero",
             Lasting::W2Zero => "w2_zero",
@@ -64,7 +66,7 @@ impl Lasting {
 
     pub fn depends_on(self) -> &'static [Tensor] {
         match self {
-            Lasting::Dropped => &[],
+            Lasting::Dropped | Lasting::InputsDropped => &[],
             Lasting::ReluDead | Lasting::HZero => &[Tensor::W1, Tensor::B1],
             Lasting::W2Zero => &[Tensor::W2],
         }
@@ -130,8 +132,10 @@ impl Facts {
         let mut out = Vec::new();
         match t {
             Tensor::W1 | Tensor::B1 => {
-                if self.all_hidden_dropped || (t == Tensor::W1 && self.all_inputs_dropped) {
+                if self.all_hidden_dropped {
                     out.push(Lasting::Dropped);
+                } else if t == Tensor::W1 && self.all_inputs_dropped {
+                    out.push(Lasting::InputsDropped);
                 }
                 if !self.all_hidden_dropped && self.kept_hidden_silent {
                     out.push(Lasting::ReluDead);

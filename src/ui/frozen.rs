@@ -78,12 +78,8 @@ fn names(ts: &[Tensor]) -> String {
     ts.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
 }
 
-fn all_dropped(mask: &Option<Vec<bool>>) -> bool {
-    mask.as_ref().is_some_and(|m| m.iter().all(|&kept| !kept))
-}
-
 /// Why a frozen tensor never moves, in the lecture's words, ending on what keeps it so.
-fn lasting_text(run: &Run, x: Tensor, lasting: Lasting) -> String {
+fn lasting_text(run: &Run, lasting: Lasting) -> String {
     let p = &run.trainer.params;
     let zero = |v: &[f64]| v.iter().all(|&w| w == 0.0);
     let z1 = if zero(p.get(Tensor::W1)) && zero(p.get(Tensor::B1)) {
@@ -104,7 +100,7 @@ fn lasting_text(run: &Run, x: Tensor, lasting: Lasting) -> String {
             "∇W2 = (ŷ−y)hᵀ = 0 for every example because h = relu(z1) = 0, {z1}{}",
             forever(lasting.depends_on())
         ),
-        Lasting::Dropped if x == Tensor::W1 && !all_dropped(&run.trainer.scenario.dropout.hidden_mask) => {
+        Lasting::InputsDropped => {
             "the fixed dropout mask drops every input, so x̃ = 0 at every step".to_string()
         }
         Lasting::Dropped => "the fixed dropout mask drops every hidden unit at every step".to_string(),
@@ -144,7 +140,7 @@ fn explanations(run: &Run, bold: Style) -> Vec<Line<'static>> {
         let status = shown_status(run, x);
         let text = match status {
             Status::Frozen => match s.lasting {
-                Some(l) => lasting_text(run, x, l),
+                Some(l) => lasting_text(run, l),
                 None => continue,
             },
             Status::Waiting => {
