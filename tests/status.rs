@@ -209,9 +209,12 @@ source = "blobs"
 samples = 100
 [network]
 hidden = 3
+[init]
+b1 = { kind = "constant", value = 1.0 }
 [dropout]
 input_mask = [0, 0]
 "#;
+    // b1 = 1 keeps the units alive (z1 = b1 > 0), so only the mask holds W1.
     let s = statuses(&from_toml(src), 2);
     assert_eq!(s[0].status, Frozen);
     assert_eq!(s[0].lasting, Some(nnviz::train::status::Lasting::InputsDropped));
