@@ -222,19 +222,9 @@ fn a_hundred_thousand_unknown_keys_through_the_binary() {
     assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
 }
 
-/// Every cell of a screen: the text, and whether a cell holds an unsafe character.
+/// Every cell of a screen as text.
 fn screen_text(app: &nnviz::app::App) -> String {
-    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
-    t.draw(|f| nnviz::ui::render(app, f.area(), f.buffer_mut())).unwrap();
-    let b = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..b.area.height {
-        for x in 0..b.area.width {
-            out.push_str(b[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    common::text(&common::screen(app, 160, 48))
 }
 
 #[test]

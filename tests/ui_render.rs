@@ -3,12 +3,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{screen, text};
 use nnviz::app::keymap::{Key, action_for};
 use nnviz::app::{App, Run};
 use nnviz::nn::Tensor;
 use nnviz::theme::ColorMode;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
@@ -18,24 +19,6 @@ fn app(name: &str, colors: ColorMode) -> App {
     app.paused = true;
     app.open(nnviz::load::load(name, None).unwrap());
     app
-}
-
-fn screen(app: &App, w: u16, h: u16) -> Buffer {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| nnviz::ui::render(app, f.area(), f.buffer_mut())).unwrap();
-    t.backend().buffer().clone()
-}
-
-/// The screen as text, one line per row.
-fn text(b: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..b.area.height {
-        for x in 0..b.area.width {
-            out.push_str(b[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn press(app: &mut App, key: Key) {

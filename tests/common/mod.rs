@@ -48,3 +48,22 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// A whole screen drawn into a `w`×`h` TestBackend.
+pub fn screen(app: &nnviz::app::App, w: u16, h: u16) -> ratatui::buffer::Buffer {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| nnviz::ui::render(app, f.area(), f.buffer_mut())).unwrap();
+    t.backend().buffer().clone()
+}
+
+/// The screen as text, one line per row.
+pub fn text(b: &ratatui::buffer::Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..b.area.height {
+        for x in 0..b.area.width {
+            out.push_str(b[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
