@@ -2,6 +2,7 @@
 # Check that this checkout's nnviz prints exactly what an earlier build printed.
 #
 #   benches/same_output.sh [BASE_REV]      (default: the commit before issue 13, 5c92415)
+#   OLD_BIN=path/to/nnviz benches/same_output.sh   (compare with a binary built already)
 #
 # For a refactoring that must not change behaviour. Builds BASE_REV in a throw-away git
 # worktree (its own target folder under target/same-output, kept between runs), builds this
@@ -25,17 +26,21 @@ base=${1:-5c92415}
 work=$root/target/same-output
 mkdir -p "$work"
 
-tree=$work/base-tree
-git worktree remove --force "$tree" 2>/dev/null || rm -rf "$tree"
-git worktree prune
-git worktree add --detach "$tree" "$base" >/dev/null 2>&1
-trap 'git -C "$root" worktree remove --force "$tree" 2>/dev/null || true' EXIT
-
-echo "building $base (target/same-output/target) ..." >&2
-(cd "$tree" && CARGO_TARGET_DIR=$work/target cargo build --release --quiet)
+if [ -n "${OLD_BIN:-}" ]; then
+    old=$(realpath "$OLD_BIN")
+    base=$old
+else
+    tree=$work/base-tree
+    git worktree remove --force "$tree" 2>/dev/null || rm -rf "$tree"
+    git worktree prune
+    git worktree add --detach "$tree" "$base" >/dev/null 2>&1
+    trap 'git -C "$root" worktree remove --force "$tree" 2>/dev/null || true' EXIT
+    echo "building $base (target/same-output/target) ..." >&2
+    (cd "$tree" && CARGO_TARGET_DIR=$work/target cargo build --release --quiet)
+    old=$work/target/release/nnviz
+fi
 echo "building this checkout ..." >&2
 cargo build --release --quiet
-old=$work/target/release/nnviz
 new=$root/target/release/nnviz
 
 out=$work/out
