@@ -337,9 +337,7 @@ pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
     } else {
         format!("Backprop  ex {i}/{n}, step {next}{as_of}")
     };
-    let block = Block::bordered()
-        .title(Line::styled(title, bold))
-        .title_bottom(Line::from(" [ ] example  b or Esc closes ").right_aligned());
+    let block = super::view_block(title, "[ ] example  b or Esc closes");
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.width < 12 || inner.height < 3 {

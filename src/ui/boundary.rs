@@ -168,7 +168,6 @@ fn unit_plane(h: &Array2<f64>, max: f64, area: Rect, buf: &mut Buffer, p: &Palet
 fn render_plane(app: &App, run: &Run, plane: &Plane, area: Rect, buf: &mut Buffer) {
     let p = &app.palette;
     let mode = p.mode();
-    let bold = Style::new().add_modifier(Modifier::BOLD);
     let m = run.trainer.params.hidden();
     let title = match &plane.unit {
         Some((j, _, _)) => {
@@ -177,10 +176,8 @@ fn render_plane(app: &App, run: &Run, plane: &Plane, area: Rect, buf: &mut Buffe
         }
         None => "Decision boundary: predicted class".to_string(),
     };
-    let block = Block::bordered()
-        .title(Line::styled(title, bold))
-        .title(Line::from(step_title(plane.step, run.trainer.step)).right_aligned())
-        .title_bottom(Line::from(" u next unit  d or Esc closes ").right_aligned());
+    let block = super::view_block(title, "u next unit  d or Esc closes")
+        .title(Line::from(step_title(plane.step, run.trainer.step)).right_aligned());
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.height < 3 || inner.width < 10 {

@@ -10,7 +10,7 @@ use ratatui::symbols::Marker;
 use ratatui::text::Span;
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 
-use super::text::num;
+use super::text::{no_digits, num};
 
 /// The reference line's glyph: dashed, so it reads without colour too.
 pub const REFERENCE: &str = "╌";
@@ -117,11 +117,8 @@ pub fn decade(e: i32) -> String {
 
 /// Three significant digits, trailing zeros dropped: `0.00412`, `0.106`, `2.3`.
 pub fn sig3(v: f64) -> String {
-    if !v.is_finite() {
-        return format!("{v}");
-    }
-    if v == 0.0 {
-        return "0".to_string();
+    if let Some(s) = no_digits(v) {
+        return s;
     }
     let a = v.abs();
     if !(1e-3..1e5).contains(&a) {

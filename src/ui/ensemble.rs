@@ -6,7 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::text::num;
 use crate::app::panels::NoEnsemble;
@@ -76,10 +76,6 @@ pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
     };
     Paragraph::new(lines(app, run))
         .wrap(Wrap { trim: false })
-        .block(
-            Block::bordered()
-                .title(Line::styled(title, Style::new().add_modifier(Modifier::BOLD)))
-                .title_bottom(Line::from(" e or Esc closes ").right_aligned()),
-        )
+        .block(super::view_block(title, "e or Esc closes"))
         .render(area, buf);
 }

@@ -114,10 +114,6 @@ pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
     let cols = [p.inputs(), 1, p.hidden(), 1];
     Paragraph::new(lines(c, run.trainer.step, cols))
         .wrap(Wrap { trim: false })
-        .block(
-            Block::bordered()
-                .title(Line::styled(title, Style::new().add_modifier(Modifier::BOLD)))
-                .title_bottom(Line::from(" G or Esc closes ").right_aligned()),
-        )
+        .block(super::view_block(title, "G or Esc closes"))
         .render(area, buf);
 }

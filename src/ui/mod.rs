@@ -150,3 +150,11 @@ fn map(app: &App, run: &Run, m: &MapArea, buf: &mut Buffer) {
     }
     .render(m.inner, buf);
 }
+
+/// The frame of a view that opens over the panels: `title` in bold at the top left, the keys
+/// that act on it (`keys`, e.g. "G or Esc closes") at the bottom right.
+fn view_block(title: impl Into<String>, keys: &str) -> Block<'static> {
+    Block::bordered()
+        .title(Line::styled(title.into(), Style::new().add_modifier(Modifier::BOLD)))
+        .title_bottom(Line::from(format!(" {keys} ")).right_aligned())
+}

@@ -1,12 +1,21 @@
 //! Number formatting shared by the panels.
 
+/// What every number format writes for values that need no digits: `NaN`, `inf`, `-inf`, and
+/// `0` for either zero.
+pub fn no_digits(v: f64) -> Option<String> {
+    if !v.is_finite() {
+        Some(format!("{v}"))
+    } else if v == 0.0 {
+        Some("0".to_string())
+    } else {
+        None
+    }
+}
+
 /// Four significant digits; scientific notation for very small or large magnitudes.
 pub fn num(v: f64) -> String {
-    if !v.is_finite() {
-        return format!("{v}");
-    }
-    if v == 0.0 {
-        return "0".to_string();
+    if let Some(s) = no_digits(v) {
+        return s;
     }
     let a = v.abs();
     if (1e-3..1e5).contains(&a) {
@@ -35,11 +44,8 @@ pub fn percent(v: Option<f64>) -> String {
 /// four significant digits without trailing zeros ("0.3333", "1.5"), scientific notation
 /// for very small or large magnitudes ("5.38e-32").
 pub fn compact(v: f64) -> String {
-    if !v.is_finite() {
-        return format!("{v}");
-    }
-    if v == 0.0 {
-        return "0".to_string();
+    if let Some(s) = no_digits(v) {
+        return s;
     }
     let a = v.abs();
     if v.fract() == 0.0 && a < 1e7 {
