@@ -1,4 +1,4 @@
-//! Initial parameters from the scenario's init kinds.
+//! Initial parameters from init kinds (a scenario's `[init]` section).
 //!
 //! Each tensor draws from its own stream derived from `init.seed`, so changing one
 //! tensor's kind leaves the others' values alone.
@@ -8,7 +8,33 @@ use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 
 use super::params::{Params, Tensor};
-use crate::scenario::{Init, InitSpec};
+
+/// How one tensor starts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Init {
+    Zeros,
+    Constant(f64),
+    /// `None`: std 1/√cols.
+    Normal(Option<f64>),
+    /// `None`: limit √(3/cols).
+    Uniform(Option<f64>),
+    Xavier,
+    He,
+    /// Row-major values with the shape they were written in (`[rows, cols]` or `[len]`).
+    Values {
+        values: Vec<f64>,
+        shape: Vec<usize>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct InitSpec {
+    pub seed: u64,
+    pub w1: Init,
+    pub b1: Init,
+    pub w2: Init,
+    pub b2: Init,
+}
 
 /// Per-tensor stream: the seed mixed with the tensor's index (golden-ratio increments,
 /// then `seed_from_u64`'s own mixing).

@@ -6,6 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use crate::nn::dropout::{DropoutMode, DropoutSpec};
+pub use crate::nn::init::{Init, InitSpec};
+pub use crate::nn::model::L1Mode;
+
 /// The most classes a data set may have, inline labels, csv labels and `data.classes`
 /// alike: labels are class indices, at most `MAX_CLASSES - 1`.
 pub const MAX_CLASSES: usize = 1_000_000;
@@ -90,32 +94,6 @@ pub enum Source {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Init {
-    Zeros,
-    Constant(f64),
-    /// `None`: std 1/√cols.
-    Normal(Option<f64>),
-    /// `None`: limit √(3/cols).
-    Uniform(Option<f64>),
-    Xavier,
-    He,
-    /// Row-major values with the shape they were written in (`[rows, cols]` or `[len]`).
-    Values {
-        values: Vec<f64>,
-        shape: Vec<usize>,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct InitSpec {
-    pub seed: u64,
-    pub w1: Init,
-    pub b1: Init,
-    pub w2: Init,
-    pub b2: Init,
-}
-
-#[derive(Clone, Debug, PartialEq)]
 pub struct TrainSpec {
     pub learning_rate: f64,
     pub batch_size: usize,
@@ -125,35 +103,12 @@ pub struct TrainSpec {
     pub log_every: u64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum L1Mode {
-    Subgradient,
-    Proximal,
-}
-
 #[derive(Clone, Debug, PartialEq)]
 pub struct RegSpec {
     /// Strength per weight matrix: index 0 is W1, 1 is W2.
     pub l2: [f64; 2],
     pub l1: [f64; 2],
     pub l1_mode: L1Mode,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DropoutMode {
-    Inverted,
-    Classic,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct DropoutSpec {
-    pub keep_input: f64,
-    pub keep_hidden: f64,
-    pub mode: DropoutMode,
-    /// Fixed masks (true = kept), the same at every step.
-    pub input_mask: Option<Vec<bool>>,
-    pub hidden_mask: Option<Vec<bool>>,
-    pub seed: u64,
 }
 
 impl Scenario {
