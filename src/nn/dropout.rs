@@ -4,11 +4,13 @@
 use ndarray::Array1;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
+use strum::{IntoStaticStr, VariantArray};
 
 use super::model::Masks;
 
 /// What a kept unit is multiplied by: 1/keep ("inverted") or 1 ("classic").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "lowercase")]
 pub enum DropoutMode {
     Inverted,
     Classic,

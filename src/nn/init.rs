@@ -6,11 +6,18 @@
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
+use strum::{EnumDiscriminants, IntoStaticStr, VariantArray};
 
 use super::params::{Params, Tensor};
 
-/// How one tensor starts.
-#[derive(Clone, Debug, PartialEq)]
+/// How one tensor starts. [`InitKind`] is its kind without the parameter, named as a
+/// scenario writes it (`"normal"`).
+#[derive(Clone, Debug, PartialEq, EnumDiscriminants)]
+#[strum_discriminants(
+    name(InitKind),
+    derive(IntoStaticStr, VariantArray),
+    strum(serialize_all = "lowercase")
+)]
 pub enum Init {
     Zeros,
     Constant(f64),
@@ -25,6 +32,13 @@ pub enum Init {
         values: Vec<f64>,
         shape: Vec<usize>,
     },
+}
+
+impl Init {
+    /// The kind's name, as a scenario writes it.
+    pub fn name(&self) -> &'static str {
+        InitKind::from(self).into()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use strum::VariantArray;
 use toml::Spanned;
 use toml::de::{DeString, DeTable};
 
@@ -17,8 +18,8 @@ use super::read::{self, Bound, Defect, Value};
 use super::suggest;
 use super::syntax::syntax_error;
 use super::{
-    DataSpec, DropoutMode, DropoutSpec, Init, InitSpec, L1Mode, Pos, RegSpec, Scenario, ScenarioError,
-    Source, TrainSpec, UiSpec, pos_of,
+    DataSpec, DropoutMode, DropoutSpec, Init, InitKind, InitSpec, L1Mode, Pos, RegSpec, Scenario,
+    ScenarioError, Source, SourceKind as Kind, TrainSpec, UiSpec, pos_of,
 };
 use crate::text::quote;
 
@@ -244,37 +245,10 @@ fn document(cx: &mut Ctx, doc: &DeTable, base: &Path, stem: &str) -> Option<Scen
 
 // ---------------------------------------------------------------------------- data
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Blobs,
-    Xor,
-    Circles,
-    Moons,
-    Spiral,
-    Digits,
-    Iris,
-    Csv,
-    Inline,
-}
-
-const SOURCES: &[(&str, Kind)] = &[
-    ("blobs", Kind::Blobs),
-    ("xor", Kind::Xor),
-    ("circles", Kind::Circles),
-    ("moons", Kind::Moons),
-    ("spiral", Kind::Spiral),
-    ("digits", Kind::Digits),
-    ("iris", Kind::Iris),
-    ("csv", Kind::Csv),
-    ("inline", Kind::Inline),
-];
-
 const SYNTHETIC: &[Kind] = &[Kind::Blobs, Kind::Xor, Kind::Circles, Kind::Moons, Kind::Spiral];
 
-impl Kind {
-    fn name(self) -> &'static str {
-        SOURCES.iter().find(|(_, k)| *k == self).map_or("?", |(name, _)| name)
-    }
+fn name(kind: Kind) -> &'static str {
+    kind.into()
 }
 
 /// The sources a `data` key applies to; `None`: all of them (or not a data key).
@@ -309,7 +283,7 @@ fn data(cx: &mut Ctx, t: &DeTable, base: &Path) -> Option<DataSpec> {
     let source = entries(t).find(|(key, ..)| *key == "source").map(|(.., v)| v);
     let kind = match source {
         None => Some(Kind::Blobs),
-        Some(v) => cx.read("data.source", v, |v| read::choice(v, "source", SOURCES)),
+        Some(v) => cx.read("data.source", v, |v| read::choice(v, "source", Kind::VARIANTS)),
     };
     let inline = kind == Some(Kind::Inline);
     let mut spec = DataSpec {
@@ -326,8 +300,8 @@ fn data(cx: &mut Ctx, t: &DeTable, base: &Path) -> Option<DataSpec> {
         if let (Some(kind), Some(only)) = (kind, sources_for(key))
             && !only.contains(&kind)
         {
-            let only = only.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ");
-            let reason = format!("does not apply to source {:?} (only to {only})", kind.name());
+            let only = only.iter().map(|&k| name(k)).collect::<Vec<_>>().join(", ");
+            let reason = format!("does not apply to source {:?} (only to {only})", name(kind));
             cx.report(&path, Defect::new(k.span(), reason));
             continue;
         }
@@ -502,13 +476,12 @@ fn train(cx: &mut Ctx, t: &DeTable, inline: bool) -> TrainSpec {
 
 fn regularization(cx: &mut Ctx, t: &DeTable) -> RegSpec {
     let mut s = RegSpec { l2: [0.0; 2], l1: [0.0; 2], l1_mode: L1Mode::Subgradient };
-    let modes = &[("subgradient", L1Mode::Subgradient), ("proximal", L1Mode::Proximal)];
     for (key, k, v) in entries(t) {
         let path = format!("regularization.{key}");
         match key {
             "l2" => s.l2 = strengths(cx, &path, v),
             "l1" => s.l1 = strengths(cx, &path, v),
-            "l1_mode" => cx.set(&path, v, &mut s.l1_mode, |v| read::choice(v, "l1_mode", modes)),
+            "l1_mode" => cx.set(&path, v, &mut s.l1_mode, |v| read::choice(v, "l1_mode", L1Mode::VARIANTS)),
             _ => cx.unknown(&path, k, REG_KEYS, true),
         }
     }
@@ -540,7 +513,6 @@ fn dropout(cx: &mut Ctx, t: &DeTable) -> DropoutSpec {
         hidden_mask: None,
         seed: 3,
     };
-    let modes = &[("inverted", DropoutMode::Inverted), ("classic", DropoutMode::Classic)];
     let keep = |v: &Value| read::number_in(v, Bound::Probability);
     let mask = |v: &Value| read::flags(v).map(Some);
     for (key, k, v) in entries(t) {
@@ -548,7 +520,7 @@ fn dropout(cx: &mut Ctx, t: &DeTable) -> DropoutSpec {
         match key {
             "keep_input" => cx.set(&path, v, &mut s.keep_input, keep),
             "keep_hidden" => cx.set(&path, v, &mut s.keep_hidden, keep),
-            "mode" => cx.set(&path, v, &mut s.mode, |v| read::choice(v, "mode", modes)),
+            "mode" => cx.set(&path, v, &mut s.mode, |v| read::choice(v, "mode", DropoutMode::VARIANTS)),
             "input_mask" => cx.set(&path, v, &mut s.input_mask, mask),
             "hidden_mask" => cx.set(&path, v, &mut s.hidden_mask, mask),
             "seed" => cx.set(&path, v, &mut s.seed, read::seed),
@@ -560,41 +532,14 @@ fn dropout(cx: &mut Ctx, t: &DeTable) -> DropoutSpec {
 
 // ---------------------------------------------------------------------------- init
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum InitKind {
-    Zeros,
-    Constant,
-    Normal,
-    Uniform,
-    Xavier,
-    He,
-    Values,
-}
-
-const INIT_KINDS: &[(&str, InitKind)] = &[
-    ("zeros", InitKind::Zeros),
-    ("constant", InitKind::Constant),
-    ("normal", InitKind::Normal),
-    ("uniform", InitKind::Uniform),
-    ("xavier", InitKind::Xavier),
-    ("he", InitKind::He),
-    ("values", InitKind::Values),
-];
-
-impl InitKind {
-    /// The one parameter a kind takes, if any.
-    fn param(self) -> Option<&'static str> {
-        match self {
-            Self::Constant => Some("value"),
-            Self::Normal => Some("std"),
-            Self::Uniform => Some("limit"),
-            Self::Values => Some("values"),
-            Self::Zeros | Self::Xavier | Self::He => None,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        INIT_KINDS.iter().find(|(_, k)| *k == self).map_or("?", |(name, _)| name)
+/// The one parameter a kind takes, if any.
+fn param(kind: InitKind) -> Option<&'static str> {
+    match kind {
+        InitKind::Constant => Some("value"),
+        InitKind::Normal => Some("std"),
+        InitKind::Uniform => Some("limit"),
+        InitKind::Values => Some("values"),
+        InitKind::Zeros | InitKind::Xavier | InitKind::He => None,
     }
 }
 
@@ -633,18 +578,18 @@ fn init(cx: &mut Ctx, t: &DeTable) -> InitSpec {
 fn init_kind(cx: &mut Ctx, path: &str, v: &Value, matrix: bool) -> Option<Init> {
     let t = cx.read(path, v, read::table)?;
     let Some((.., kind_value)) = entries(t).find(|(key, ..)| *key == "kind") else {
-        let names = INIT_KINDS.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ");
+        let names = InitKind::VARIANTS.iter().map(|&k| k.into()).collect::<Vec<&str>>().join(", ");
         let reason = format!("\"kind\" is required (one of: {names})");
         cx.report(path, Defect::new(v.span(), reason));
         return None;
     };
     let kind_path = format!("{path}.kind");
-    let kind = cx.read(&kind_path, kind_value, |v| read::choice(v, "kind", INIT_KINDS))?;
+    let kind = cx.read(&kind_path, kind_value, |v| read::choice(v, "kind", InitKind::VARIANTS))?;
     let mut number = None;
     let mut values = None;
     for (key, k, pv) in entries(t).filter(|(key, ..)| *key != "kind") {
         let p = format!("{path}.{key}");
-        if kind.param() != Some(key) {
+        if param(kind) != Some(key) {
             cx.report(&p, unknown_param(kind, key, k));
             continue;
         }
@@ -655,9 +600,9 @@ fn init_kind(cx: &mut Ctx, path: &str, v: &Value, matrix: bool) -> Option<Init> 
         }
     }
     let missing = |cx: &mut Ctx| {
-        let param = kind.param().unwrap_or_default();
+        let param = param(kind).unwrap_or_default();
         if !entries(t).any(|(key, ..)| key == param) {
-            let reason = format!("kind {:?} needs {param:?}", kind.name());
+            let reason = format!("kind {:?} needs {param:?}", <&str>::from(kind));
             cx.report(path, Defect::new(v.span(), reason));
         }
         None
@@ -678,12 +623,12 @@ fn init_kind(cx: &mut Ctx, path: &str, v: &Value, matrix: bool) -> Option<Init> 
 
 /// A key in an init table that `kind` does not take.
 fn unknown_param(kind: InitKind, key: &str, k: &Spanned<DeString>) -> Defect {
-    let known = ["kind"].into_iter().chain(kind.param());
+    let known = ["kind"].into_iter().chain(param(kind));
     let hint = match suggest::closest(key, known) {
         Some((_, near)) => suggest::did_you_mean(Some(near)),
-        None => match kind.param() {
-            Some(param) => format!(" (kind {:?} takes only {param:?})", kind.name()),
-            None => format!(" (kind {:?} takes no parameters)", kind.name()),
+        None => match param(kind) {
+            Some(param) => format!(" (kind {:?} takes only {param:?})", <&str>::from(kind)),
+            None => format!(" (kind {:?} takes no parameters)", <&str>::from(kind)),
         },
     };
     Defect::new(k.span(), format!("unknown key {}{hint}", quote(key)))

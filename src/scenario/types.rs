@@ -6,8 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use strum::{EnumDiscriminants, IntoStaticStr, VariantArray};
+
 pub use crate::nn::dropout::{DropoutMode, DropoutSpec};
-pub use crate::nn::init::{Init, InitSpec};
+pub use crate::nn::init::{Init, InitKind, InitSpec};
 pub use crate::nn::model::L1Mode;
 
 /// The most classes a data set may have, inline labels, csv labels and `data.classes`
@@ -53,7 +55,14 @@ pub struct DataSpec {
     pub seed: u64,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// Where the data come from. [`SourceKind`] is the source without its keys, named as a
+/// scenario writes it (`data.source = "blobs"`).
+#[derive(Clone, Debug, PartialEq, EnumDiscriminants)]
+#[strum_discriminants(
+    name(SourceKind),
+    derive(IntoStaticStr, VariantArray),
+    strum(serialize_all = "lowercase")
+)]
 pub enum Source {
     Blobs {
         samples: usize,
