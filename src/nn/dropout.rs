@@ -27,6 +27,19 @@ pub struct DropoutSpec {
     pub seed: u64,
 }
 
+impl Default for DropoutSpec {
+    fn default() -> Self {
+        Self {
+            keep_input: 1.0,
+            keep_hidden: 1.0,
+            mode: DropoutMode::Inverted,
+            input_mask: None,
+            hidden_mask: None,
+            seed: 3,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Dropout {
     keep: [f64; 2],

@@ -50,6 +50,12 @@ pub struct InitSpec {
     pub b2: Init,
 }
 
+impl Default for InitSpec {
+    fn default() -> Self {
+        Self { seed: 42, w1: Init::Normal(None), b1: Init::Zeros, w2: Init::Normal(None), b2: Init::Zeros }
+    }
+}
+
 /// Per-tensor stream: the seed mixed with the tensor's index (golden-ratio increments,
 /// then `seed_from_u64`'s own mixing).
 fn stream(seed: u64, t: Tensor) -> Xoshiro256PlusPlus {

@@ -3,8 +3,10 @@
 pub mod error;
 mod parse;
 mod read;
+mod source;
 mod suggest;
 mod syntax;
+mod table;
 pub mod types;
 
 pub use error::{ScenarioError, pos_of};

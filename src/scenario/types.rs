@@ -120,7 +120,87 @@ pub struct RegSpec {
     pub l1_mode: L1Mode,
 }
 
+// ---------------------------------------------------------------------------- defaults
+// Every default is written once: here, and for init and dropout next to their types in
+// `nn`. The parser starts from these values; a test checks them against the README's table.
+
+impl Source {
+    /// `data.samples` of a synthetic source.
+    pub const SAMPLES: usize = 600;
+    /// `data.noise` of a synthetic source.
+    pub const NOISE: f64 = 0.1;
+    /// `data.classes` of blobs and spiral.
+    pub const CLASSES: usize = 3;
+    /// `data.features` of blobs.
+    pub const FEATURES: usize = 2;
+}
+
+impl Default for Source {
+    fn default() -> Self {
+        Self::Blobs {
+            samples: Self::SAMPLES,
+            classes: Self::CLASSES,
+            features: Self::FEATURES,
+            noise: Self::NOISE,
+        }
+    }
+}
+
+impl Default for DataSpec {
+    fn default() -> Self {
+        Self { source: Source::default(), validation: 0.2, test: 0.2, standardize: true, seed: 1 }
+    }
+}
+
+impl Default for TrainSpec {
+    fn default() -> Self {
+        Self { learning_rate: 0.1, batch_size: 32, steps: 3000, shuffle: true, seed: 7, log_every: 10 }
+    }
+}
+
+impl Default for RegSpec {
+    fn default() -> Self {
+        Self { l2: [0.0; 2], l1: [0.0; 2], l1_mode: L1Mode::Subgradient }
+    }
+}
+
+/// The defaults of a file that sets nothing; `name` is empty (the parser gives the file's
+/// stem).
+impl Default for Scenario {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            about: String::new(),
+            data: DataSpec::default(),
+            hidden: 16,
+            init: InitSpec::default(),
+            train: TrainSpec::default(),
+            reg: RegSpec::default(),
+            dropout: DropoutSpec::default(),
+            ui: UiSpec::default(),
+            positions: BTreeMap::new(),
+        }
+    }
+}
+
 impl Scenario {
+    /// The defaults for data of `kind`. Inline data are the one source with defaults of
+    /// their own: a worked example written out in the file is used whole and in the order
+    /// written, so no validation or test split, no standardizing and no shuffling (each
+    /// unless the file says otherwise). Everything else is [`Default`]'s, `data.source`
+    /// included (the parser fills it in).
+    pub fn defaults_for(kind: SourceKind) -> Self {
+        let s = Self::default();
+        if kind != SourceKind::Inline {
+            return s;
+        }
+        Self {
+            data: DataSpec { validation: 0.0, test: 0.0, standardize: false, ..s.data },
+            train: TrainSpec { shuffle: false, ..s.train },
+            ..s
+        }
+    }
+
     /// Position of a key's value, if the key was written in the file.
     pub fn pos(&self, key: &str) -> Option<Pos> {
         self.positions.get(key).copied()
