@@ -10,5 +10,5 @@ mod table;
 pub mod types;
 
 pub use error::{ScenarioError, pos_of};
-pub use parse::{parse, parse_bytes};
+pub use parse::{keys, parse, parse_bytes};
 pub use types::*;

@@ -43,6 +43,14 @@ pub fn parse_bytes(file: &str, bytes: &[u8], base: &Path, stem: &str) -> Result<
     }
 }
 
+/// Every key a scenario file may set (a section's own tables, such as `init.W1`, count as
+/// one key), as dotted paths in the order they are read: the keys an empty file's walk takes.
+pub fn keys() -> Vec<String> {
+    let mut cx = Ctx::new("", "");
+    let _ = document(&mut cx, &DeTable::new(), Path::new(""), "");
+    cx.keys()
+}
+
 fn document(cx: &mut Ctx, doc: &DeTable, base: &Path, stem: &str) -> Option<Scenario> {
     let empty = DeTable::new();
     let mut top = Table::top(doc);

@@ -131,6 +131,18 @@ impl<'a> Ctx<'a> {
         self.errors.len()
     }
 
+    /// Every key of the top level and of the sections, as dotted paths, in the order taken.
+    pub fn keys(&self) -> Vec<String> {
+        let section = |key: &str| self.tables.iter().find(|t| t.scope == Scope::Section && t.path == key);
+        let top = self.tables.iter().filter(|t| t.scope == Scope::Top);
+        top.flat_map(|t| &t.keys)
+            .flat_map(|&key| match section(key) {
+                Some(s) => s.keys.iter().map(|k| format!("{key}.{k}")).collect(),
+                None => vec![key.to_owned()],
+            })
+            .collect()
+    }
+
     /// The first defect in file order, or the scenario with its positions.
     pub fn finish(self, scenario: Option<Scenario>) -> Result<Scenario, ScenarioError> {
         let Self { file, lines, errors, positions, tables } = self;
