@@ -4,9 +4,41 @@
 use ndarray::Array1;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
+use strum::{IntoStaticStr, VariantArray};
 
 use super::model::Masks;
-use crate::scenario::{DropoutMode, DropoutSpec};
+
+/// What a kept unit is multiplied by: 1/keep ("inverted") or 1 ("classic").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "lowercase")]
+pub enum DropoutMode {
+    Inverted,
+    Classic,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropoutSpec {
+    pub keep_input: f64,
+    pub keep_hidden: f64,
+    pub mode: DropoutMode,
+    /// Fixed masks (true = kept), the same at every step.
+    pub input_mask: Option<Vec<bool>>,
+    pub hidden_mask: Option<Vec<bool>>,
+    pub seed: u64,
+}
+
+impl Default for DropoutSpec {
+    fn default() -> Self {
+        Self {
+            keep_input: 1.0,
+            keep_hidden: 1.0,
+            mode: DropoutMode::Inverted,
+            input_mask: None,
+            hidden_mask: None,
+            seed: 3,
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Dropout {

@@ -1,4 +1,4 @@
-//! Initial parameters from the scenario's init kinds.
+//! Initial parameters from init kinds (a scenario's `[init]` section).
 //!
 //! Each tensor draws from its own stream derived from `init.seed`, so changing one
 //! tensor's kind leaves the others' values alone.
@@ -6,9 +6,55 @@
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
+use strum::{EnumDiscriminants, IntoStaticStr, VariantArray};
 
 use super::params::{Params, Tensor};
-use crate::scenario::{Init, InitSpec};
+
+/// How one tensor starts. [`InitKind`] is its kind without the parameter, named as a
+/// scenario writes it (`"normal"`).
+#[derive(Clone, Debug, PartialEq, EnumDiscriminants)]
+#[strum_discriminants(
+    name(InitKind),
+    derive(IntoStaticStr, VariantArray),
+    strum(serialize_all = "lowercase")
+)]
+pub enum Init {
+    Zeros,
+    Constant(f64),
+    /// `None`: std 1/√cols.
+    Normal(Option<f64>),
+    /// `None`: limit √(3/cols).
+    Uniform(Option<f64>),
+    Xavier,
+    He,
+    /// Row-major values with the shape they were written in (`[rows, cols]` or `[len]`).
+    Values {
+        values: Vec<f64>,
+        shape: Vec<usize>,
+    },
+}
+
+impl Init {
+    /// The kind's name, as a scenario writes it.
+    pub fn name(&self) -> &'static str {
+        InitKind::from(self).into()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct InitSpec {
+    pub seed: u64,
+    pub w1: Init,
+    pub b1: Init,
+    pub w2: Init,
+    pub b2: Init,
+}
+
+impl Default for InitSpec {
+    fn default() -> Self {
+        Self { seed: 42, w1: Init::Normal(None), b1: Init::Zeros, w2: Init::Normal(None), b2: Init::Zeros }
+    }
+}
 
 /// Per-tensor stream: the seed mixed with the tensor's index (golden-ratio increments,
 /// then `seed_from_u64`'s own mixing).

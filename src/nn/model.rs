@@ -4,10 +4,18 @@
 //! nothing once the workspace exists.
 
 use ndarray::{Array1, Array2, ArrayView2, s};
+use strum::{IntoStaticStr, VariantArray};
 
 use super::params::{Grads, Params, Tensor};
 use super::products::{self, Mat, MatMut};
-use crate::scenario::L1Mode;
+
+/// How L1 is applied: l1·sign(W) in the gradient, or a soft threshold after the step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "lowercase")]
+pub enum L1Mode {
+    Subgradient,
+    Proximal,
+}
 
 /// Regularization strengths per weight matrix (`[W1, W2]`).
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -162,13 +162,18 @@ fn non_empty_array<'v, 'i>(v: &'v Value<'i>) -> Result<&'v DeArray<'i>, Defect> 
     if items.is_empty() { Err(Defect::new(v.span(), "must not be empty")) } else { Ok(items) }
 }
 
-/// A string naming one of `options`; gives the matching payload.
-pub(super) fn choice<T: Copy>(v: &Value, what: &str, options: &[(&str, T)]) -> Result<T, Defect> {
+/// A string naming one of `options` (by its `&'static str` name); gives that option.
+pub(super) fn choice<T: Copy + Into<&'static str>>(
+    v: &Value,
+    what: &str,
+    options: &[T],
+) -> Result<T, Defect> {
     let s = string(v)?;
-    if let Some((_, t)) = options.iter().find(|(name, _)| *name == s) {
-        return Ok(*t);
+    let name = |t: T| -> &'static str { t.into() };
+    if let Some(&t) = options.iter().find(|&&t| name(t) == s) {
+        return Ok(t);
     }
-    let names = || options.iter().map(|(name, _)| *name);
+    let names = || options.iter().map(|&t| name(t));
     let hint = suggest::did_you_mean(suggest::closest(s, names()).map(|(_, name)| name));
     let all = names().collect::<Vec<_>>().join(", ");
     Err(Defect::new(v.span(), format!("unknown {what} {}{hint}; expected one of: {all}", quote(s))))

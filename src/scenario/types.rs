@@ -6,6 +6,12 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use strum::{EnumDiscriminants, IntoStaticStr, VariantArray};
+
+pub use crate::nn::dropout::{DropoutMode, DropoutSpec};
+pub use crate::nn::init::{Init, InitKind, InitSpec};
+pub use crate::nn::model::L1Mode;
+
 /// The most classes a data set may have, inline labels, csv labels and `data.classes`
 /// alike: labels are class indices, at most `MAX_CLASSES - 1`.
 pub const MAX_CLASSES: usize = 1_000_000;
@@ -49,7 +55,14 @@ pub struct DataSpec {
     pub seed: u64,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// Where the data come from. [`SourceKind`] is the source without its keys, named as a
+/// scenario writes it (`data.source = "blobs"`).
+#[derive(Clone, Debug, PartialEq, EnumDiscriminants)]
+#[strum_discriminants(
+    name(SourceKind),
+    derive(IntoStaticStr, VariantArray),
+    strum(serialize_all = "lowercase")
+)]
 pub enum Source {
     Blobs {
         samples: usize,
@@ -90,32 +103,6 @@ pub enum Source {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Init {
-    Zeros,
-    Constant(f64),
-    /// `None`: std 1/√cols.
-    Normal(Option<f64>),
-    /// `None`: limit √(3/cols).
-    Uniform(Option<f64>),
-    Xavier,
-    He,
-    /// Row-major values with the shape they were written in (`[rows, cols]` or `[len]`).
-    Values {
-        values: Vec<f64>,
-        shape: Vec<usize>,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct InitSpec {
-    pub seed: u64,
-    pub w1: Init,
-    pub b1: Init,
-    pub w2: Init,
-    pub b2: Init,
-}
-
-#[derive(Clone, Debug, PartialEq)]
 pub struct TrainSpec {
     pub learning_rate: f64,
     pub batch_size: usize,
@@ -123,12 +110,6 @@ pub struct TrainSpec {
     pub shuffle: bool,
     pub seed: u64,
     pub log_every: u64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum L1Mode {
-    Subgradient,
-    Proximal,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -139,24 +120,87 @@ pub struct RegSpec {
     pub l1_mode: L1Mode,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DropoutMode {
-    Inverted,
-    Classic,
+// ---------------------------------------------------------------------------- defaults
+// Every default is written once: here, and for init and dropout next to their types in
+// `nn`. The parser starts from these values; a test checks them against the README's table.
+
+impl Source {
+    /// `data.samples` of a synthetic source.
+    pub const SAMPLES: usize = 600;
+    /// `data.noise` of a synthetic source.
+    pub const NOISE: f64 = 0.1;
+    /// `data.classes` of blobs and spiral.
+    pub const CLASSES: usize = 3;
+    /// `data.features` of blobs.
+    pub const FEATURES: usize = 2;
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct DropoutSpec {
-    pub keep_input: f64,
-    pub keep_hidden: f64,
-    pub mode: DropoutMode,
-    /// Fixed masks (true = kept), the same at every step.
-    pub input_mask: Option<Vec<bool>>,
-    pub hidden_mask: Option<Vec<bool>>,
-    pub seed: u64,
+impl Default for Source {
+    fn default() -> Self {
+        Self::Blobs {
+            samples: Self::SAMPLES,
+            classes: Self::CLASSES,
+            features: Self::FEATURES,
+            noise: Self::NOISE,
+        }
+    }
+}
+
+impl Default for DataSpec {
+    fn default() -> Self {
+        Self { source: Source::default(), validation: 0.2, test: 0.2, standardize: true, seed: 1 }
+    }
+}
+
+impl Default for TrainSpec {
+    fn default() -> Self {
+        Self { learning_rate: 0.1, batch_size: 32, steps: 3000, shuffle: true, seed: 7, log_every: 10 }
+    }
+}
+
+impl Default for RegSpec {
+    fn default() -> Self {
+        Self { l2: [0.0; 2], l1: [0.0; 2], l1_mode: L1Mode::Subgradient }
+    }
+}
+
+/// The defaults of a file that sets nothing; `name` is empty (the parser gives the file's
+/// stem).
+impl Default for Scenario {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            about: String::new(),
+            data: DataSpec::default(),
+            hidden: 16,
+            init: InitSpec::default(),
+            train: TrainSpec::default(),
+            reg: RegSpec::default(),
+            dropout: DropoutSpec::default(),
+            ui: UiSpec::default(),
+            positions: BTreeMap::new(),
+        }
+    }
 }
 
 impl Scenario {
+    /// The defaults for data of `kind`. Inline data are the one source with defaults of
+    /// their own: a worked example written out in the file is used whole and in the order
+    /// written, so no validation or test split, no standardizing and no shuffling (each
+    /// unless the file says otherwise). Everything else is [`Default`]'s, `data.source`
+    /// included (the parser fills it in).
+    pub fn defaults_for(kind: SourceKind) -> Self {
+        let s = Self::default();
+        if kind != SourceKind::Inline {
+            return s;
+        }
+        Self {
+            data: DataSpec { validation: 0.0, test: 0.0, standardize: false, ..s.data },
+            train: TrainSpec { shuffle: false, ..s.train },
+            ..s
+        }
+    }
+
     /// Position of a key's value, if the key was written in the file.
     pub fn pos(&self, key: &str) -> Option<Pos> {
         self.positions.get(key).copied()

@@ -14,7 +14,6 @@ use super::text::{num, percent, short};
 use super::{matrix, too_small};
 use crate::app::{App, Choice, Run};
 use crate::nn::Tensor;
-use crate::scenario::Init;
 use crate::text::escape;
 use crate::theme::ColorMode;
 
@@ -43,18 +42,6 @@ pub fn visible(width: u16, runs: usize, current: usize, scroll: usize) -> (usize
         first = current + 1 - fit;
     }
     (first, fit)
-}
-
-fn init_name(i: &Init) -> &'static str {
-    match i {
-        Init::Zeros => "zeros",
-        Init::Constant(_) => "constant",
-        Init::Normal(_) => "normal",
-        Init::Uniform(_) => "uniform",
-        Init::Xavier => "xavier",
-        Init::He => "he",
-        Init::Values { .. } => "values",
-    }
 }
 
 /// Distinct markers for the overlaid curves, cycled with the colours: the curves differ
@@ -240,7 +227,7 @@ fn column(app: &App, i: usize, chosen: bool, y_scale: Scale, scales: [f64; 2], a
         Line::from(format!(
             "{} init {}",
             if run.trainer.dropout_active() { super::header::dropout(d) } else { "no dropout".to_string() },
-            init_name(&s.init.w1)
+            s.init.w1.name()
         )),
     ])
     .render(settings, buf);

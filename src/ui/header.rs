@@ -8,7 +8,7 @@ use ratatui::widgets::Widget;
 
 use super::text::{ix, short as num};
 use crate::app::{App, Run};
-use crate::scenario::{DropoutMode, DropoutSpec, L1Mode};
+use crate::scenario::{DropoutSpec, L1Mode};
 use crate::text::escape;
 
 /// Regularization and dropout in short, e.g. "L2 0.01/0.01 · L1 0/0 · dropout 0.8/0.5 inverted".
@@ -30,7 +30,7 @@ pub fn settings(run: &Run) -> String {
 /// The dropout in force: a fixed mask by the units it drops ("drops input 2, hidden 2"), a
 /// random one by its keep probability, then the mode.
 pub fn dropout(d: &DropoutSpec) -> String {
-    let mode = if d.mode == DropoutMode::Classic { "classic" } else { "inverted" };
+    let mode: &str = d.mode.into();
     let dropped = |mask: &[bool]| {
         let units: Vec<String> = (0..mask.len()).filter(|&i| !mask[i]).map(|i| ix(i).to_string()).collect();
         if units.is_empty() { "none".to_string() } else { units.join(",") }
