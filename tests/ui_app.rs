@@ -6,6 +6,7 @@ use nnviz::app::keymap::{KEYMAP, Key, action_for};
 use nnviz::app::{Action, App, Budget, Screen};
 use nnviz::nn::Tensor;
 use nnviz::theme::ColorMode;
+use strum::VariantArray;
 
 fn app(name: &str) -> App {
     let mut app = App::new(ColorMode::TrueColor);
@@ -21,7 +22,7 @@ fn press(app: &mut App, key: Key) {
 #[test]
 fn every_action_has_a_key_and_is_in_the_help() {
     let help: Vec<(&str, &str)> = nnviz::ui::help::entries();
-    for a in Action::ALL {
+    for &a in Action::VARIANTS {
         let b = KEYMAP.iter().find(|b| b.action == a).unwrap_or_else(|| panic!("{a:?} has no key"));
         assert!(help.contains(&(b.label, a.description())), "{a:?} missing from help");
     }
@@ -227,7 +228,7 @@ fn enter_and_esc_round_trip_keeps_each_run() {
 
 #[test]
 fn descriptions_fit_two_help_columns() {
-    for a in Action::ALL {
+    for &a in Action::VARIANTS {
         assert!(a.description().chars().count() <= 28, "{a:?}: {:?} is too long", a.description());
     }
 }
