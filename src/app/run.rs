@@ -242,17 +242,3 @@ pub fn history_csv(run: &Run) -> String {
     }
     out
 }
-
-/// Lowercase letters, digits and single dashes.
-pub fn slug(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() { "run".to_string() } else { out }
-}

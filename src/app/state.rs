@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use super::action::Action;
 use super::panels::{Backprop, Boundary, Ensemble, Panels, SubView};
-use super::run::{Run, history_csv, slug};
+use super::run::{Run, history_csv};
+use crate::bundled;
 use crate::load::{self, Loaded};
 use crate::nn::Tensor;
 use crate::scenario;
 use crate::theme::{ColorMode, Palette};
-use crate::{bundled, files};
 
 /// Training speeds in steps per second; `None` is as fast as possible.
 pub const SPEEDS: &[Option<u32>] = &[
@@ -711,19 +711,10 @@ impl App {
         });
     }
 
-    /// Write the `--dump` JSON of the current state and the metric history as CSV into
-    /// `dir` as a pair (both or neither), under `<slug>-step<N>` or, when a file of that name
-    /// exists, `<slug>-step<N>-2`, `-3` …. Returns the two paths.
+    /// Save the shown run's snapshot into `dir` (see [`crate::headless::save_snapshot`]).
     pub fn save(&self, dir: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
         let run = self.run().ok_or_else(|| std::io::Error::other("no run"))?;
-        let base = format!("{}-step{}", slug(&run.loaded.scenario.name), run.trainer.step);
-        let dump = crate::headless::dump(&run.loaded, &run.trainer);
-        let text = serde_json::to_string(&dump).map_err(std::io::Error::other)? + "\n";
-        let csv_text = history_csv(run);
-        let paths = files::unused_name(dir, &base, &["json", "csv"]);
-        let (json, csv) = (paths[0].clone(), paths[1].clone());
-        files::create_all_new(&[(&json, text.as_bytes()), (&csv, csv_text.as_bytes())])?;
-        Ok((json, csv))
+        crate::headless::save_snapshot(dir, &run.loaded, &run.trainer, &history_csv(run))
     }
 }
 
