@@ -116,8 +116,8 @@ pub struct App {
     pub palette: Palette,
     /// The bundled scenarios' names and about lines, for the menu.
     pub menu: Vec<(String, String)>,
-    /// Refresh metrics and diagnosis on other threads (the interactive loop sets it).
-    pub background: bool,
+    /// Refresh slow evaluations on other threads (the interactive loop sets it).
+    background: bool,
     /// Fractional steps owed at a finite speed.
     credit: f64,
     /// Seconds (as the runner reports them to `budget`) since the live views were updated.
@@ -181,6 +181,12 @@ impl App {
             since_panels: 0.0,
             from_menu: None,
         }
+    }
+
+    /// From now on, refresh slow evaluations on other threads so a key press is drawn at
+    /// once (the interactive loop; tests and benchmarks refresh in place).
+    pub fn evaluate_in_background(&mut self) {
+        self.background = true;
     }
 
     /// Open one loaded scenario in the single view.
@@ -369,7 +375,7 @@ impl App {
                 if run.done() {
                     break;
                 }
-                run.step();
+                run.step(self.background);
             }
             most = most.max(run.trainer.step - start);
         }
@@ -567,10 +573,10 @@ impl App {
             if run.done() && run.trainer.diverged.is_none() {
                 run.stop_at = None;
             }
-            run.step();
+            run.step(self.background);
             // A single step always shows its effect: refresh unless the step already did.
             if run.metrics.step != run.trainer.step {
-                run.refresh_now_or_in_background();
+                run.refresh_now_or_in_background(self.background);
             }
         }
         self.update_panels(true);
@@ -714,7 +720,7 @@ impl App {
     /// Save the shown run's snapshot into `dir` (see [`crate::headless::save_snapshot`]).
     pub fn save(&self, dir: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
         let run = self.run().ok_or_else(|| std::io::Error::other("no run"))?;
-        crate::headless::save_snapshot(dir, &run.loaded, &run.trainer, &history_csv(run))
+        crate::headless::save_snapshot(dir, &run.loaded, &run.trainer, &history_csv(run, self.background))
     }
 }
 
