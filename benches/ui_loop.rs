@@ -68,7 +68,7 @@ fn figures(name: &str, seconds: f64) {
     let mut app = App::new(ColorMode::TrueColor);
     app.steps_override = steps_override;
     app.open(loaded);
-    app.speed = nnviz::app::state::SPEEDS.len() - 1;
+    app.set_speed(nnviz::app::pacing::SPEEDS.len() - 1);
     let codes = [KeyCode::Tab, KeyCode::Down, KeyCode::Right, KeyCode::BackTab];
     let keys: Vec<(Duration, KeyCode)> = (1..(seconds * 4.0) as u64)
         .map(|i| (Duration::from_millis(250 * i), codes[i as usize % 4]))
@@ -105,8 +105,8 @@ fn held_key(name: &str, seconds: f64) {
     // zero_w2 opens paused at step 0 (`[ui] paused`); this measures the loop training.
     app.paused = false;
     let speed =
-        nnviz::app::state::SPEEDS.iter().position(|s| *s == Some(100)).expect("100 steps/s is a speed");
-    app.speed = speed;
+        nnviz::app::pacing::SPEEDS.iter().position(|s| *s == Some(100)).expect("100 steps/s is a speed");
+    app.set_speed(speed);
     let keys: Vec<(Duration, KeyCode)> = (1..(seconds * 1000.0 / 30.0) as u64)
         .map(|i| (Duration::from_millis(30 * i), KeyCode::Tab))
         .collect();

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::action::Action;
+use super::pacing::{Budget, Pacing};
 use super::panels::{Backprop, Boundary, Ensemble, Panels, SubView};
 use super::run::{Run, history_csv};
 use crate::bundled;
@@ -12,32 +13,9 @@ use crate::nn::Tensor;
 use crate::scenario;
 use crate::theme::{ColorMode, Palette};
 
-/// Training speeds in steps per second; `None` is as fast as possible.
-pub const SPEEDS: &[Option<u32>] = &[
-    Some(1),
-    Some(2),
-    Some(5),
-    Some(10),
-    Some(20),
-    Some(50),
-    Some(100),
-    Some(200),
-    Some(500),
-    Some(1000),
-    Some(2000),
-    Some(5000),
-    None,
-];
-
 /// The loss charts switch to a log y-axis by themselves when the plotted losses span more
 /// than this factor.
 pub const AUTO_LOG_RATIO: f64 = 10.0;
-
-/// Up to this speed (steps/s) an open backprop or boundary view is recomputed after
-/// every step; faster, every [`LIVE_PERIOD`] and at the runner's refreshes.
-const FOLLOW_EVERY_STEP: u32 = 20;
-/// Faster than that, seconds between updates of an open backprop or boundary view.
-const LIVE_PERIOD: f64 = 0.1;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
@@ -86,7 +64,7 @@ pub struct App {
     pub paused: bool,
     /// `--paused`: every run opened from the menu starts paused.
     pub start_paused: bool,
-    pub speed: usize,
+    pacing: Pacing,
     pub view: View,
     pub help: bool,
     pub info: bool,
@@ -118,10 +96,6 @@ pub struct App {
     pub menu: Vec<(String, String)>,
     /// Refresh slow evaluations on other threads (the interactive loop sets it).
     background: bool,
-    /// Fractional steps owed at a finite speed.
-    credit: f64,
-    /// Seconds (as the runner reports them to `budget`) since the live views were updated.
-    since_panels: f64,
     /// The menu entry the run was started from: Esc goes back there.
     from_menu: Option<usize>,
 }
@@ -138,16 +112,6 @@ pub enum Choice {
     NoValidation,
 }
 
-/// What to train next: the runner decides how much time that may take.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Budget {
-    Nothing,
-    /// A number of steps (finite speed).
-    Steps(u64),
-    /// As many as fit in the time slice.
-    AsManyAsFit,
-}
-
 impl App {
     pub fn new(colors: ColorMode) -> Self {
         App {
@@ -157,7 +121,7 @@ impl App {
             scroll: 0,
             paused: false,
             start_paused: false,
-            speed: SPEEDS.len() - 4,
+            pacing: Pacing::default(),
             view: View::default(),
             help: false,
             info: false,
@@ -176,9 +140,7 @@ impl App {
             fresh: 0x9E37_79B9,
             palette: Palette::new(colors),
             menu: bundled::BUNDLED.iter().map(|(name, text)| (name.to_string(), about(name, text))).collect(),
-            credit: 0.0,
             background: false,
-            since_panels: 0.0,
             from_menu: None,
         }
     }
@@ -211,7 +173,7 @@ impl App {
             self.paused = true;
         }
         self.view = View::default();
-        self.credit = 0.0;
+        self.pacing.forget_credit();
         self.close_sub();
     }
 
@@ -260,11 +222,12 @@ impl App {
     }
 
     pub fn speed_label(&self) -> String {
-        match SPEEDS[self.speed] {
-            Some(1) => "1 step/s".to_string(),
-            Some(n) => format!("{n} steps/s"),
-            None => "max speed".to_string(),
-        }
+        self.pacing.label()
+    }
+
+    /// Choose the speed [`SPEEDS`](super::pacing::SPEEDS)`[index]`.
+    pub fn set_speed(&mut self, index: usize) {
+        self.pacing.set_speed(index);
     }
 
     /// running / paused / done / diverged at step N — of the shown run in the single
@@ -287,11 +250,7 @@ impl App {
     /// How long the loop may wait for input before the next step is owed: a frame when
     /// nothing trains, less at a finite speed.
     pub fn wait_hint(&self, frame: f64) -> f64 {
-        match SPEEDS[self.speed] {
-            Some(rate) if self.training() => ((1.0 - self.credit).max(0.0) / f64::from(rate)).min(frame),
-            None if self.training() => 0.0,
-            _ => frame,
-        }
+        self.pacing.wait_hint(self.training(), frame)
     }
 
     fn training(&self) -> bool {
@@ -301,23 +260,8 @@ impl App {
 
     /// How much to train given the time since the last call.
     pub fn budget(&mut self, elapsed_secs: f64) -> Budget {
-        self.since_panels += elapsed_secs;
-        if !self.training() {
-            self.credit = 0.0;
-            return Budget::Nothing;
-        }
-        match SPEEDS[self.speed] {
-            None => Budget::AsManyAsFit,
-            Some(rate) => {
-                // At most a tenth of a second is caught up at once, so a stall
-                // does not turn into a burst.
-                self.credit =
-                    (self.credit + elapsed_secs * f64::from(rate)).min(f64::from(rate) / 10.0 + 1.0);
-                let steps = self.credit.floor();
-                self.credit -= steps;
-                if steps >= 1.0 { Budget::Steps(steps as u64) } else { Budget::Nothing }
-            }
-        }
+        let training = self.training();
+        self.pacing.budget(training, elapsed_secs)
     }
 
     /// [`App::refresh_if_stale`], on other threads for large networks; results arrive
@@ -359,9 +303,7 @@ impl App {
     /// Give back steps a budget granted but the time slice did not fit, so a finite
     /// speed is kept on average.
     pub fn refund(&mut self, steps: u64) {
-        if let Some(rate) = SPEEDS[self.speed] {
-            self.credit = (self.credit + steps as f64).min(f64::from(rate) / 10.0 + 1.0);
-        }
+        self.pacing.refund(steps);
     }
 
     /// Train every run up to `n` steps in lockstep (all at the same step after the call,
@@ -379,14 +321,11 @@ impl App {
             }
             most = most.max(run.trainer.step - start);
         }
-        // At a readable speed the sub-view follows every step; faster, it is updated
-        // about ten times a second (the runner reports the time through `budget`).
-        let readable = SPEEDS[self.speed].is_some_and(|r| r <= FOLLOW_EVERY_STEP);
         // A run that stopped in this call gets its views at the step it stopped at.
         let stopped = self.runs.iter().filter(|r| r.done()).count() > done_before;
-        if most > 0 && (readable || stopped || self.since_panels >= LIVE_PERIOD) {
+        if most > 0 && (stopped || self.pacing.live_views_due()) {
             self.update_panels(false);
-            self.since_panels = 0.0;
+            self.pacing.live_views_updated();
         }
         most
     }
@@ -423,8 +362,8 @@ impl App {
         match action {
             Action::TogglePause => self.toggle_pause(),
             Action::Step => self.step_once(),
-            Action::Faster => self.speed = (self.speed + 1).min(SPEEDS.len() - 1),
-            Action::Slower => self.speed = self.speed.saturating_sub(1),
+            Action::Faster => self.pacing.faster(),
+            Action::Slower => self.pacing.slower(),
             Action::Restart => self.restart(None),
             Action::RestartFresh => {
                 self.fresh = splitmix(self.fresh);
@@ -595,7 +534,7 @@ impl App {
             let stop = self.steps_override.unwrap_or(loaded.scenario.train.steps);
             *run = Run::start(loaded, stop, self.background);
         }
-        self.credit = 0.0;
+        self.pacing.forget_credit();
         self.update_panels(true);
         self.message = Some(match seed {
             Some(s) => format!("restarted with fresh seed {s} (init, batches, dropout; same data)"),
