@@ -62,9 +62,8 @@ pub struct App {
     /// First column shown in the compare view.
     pub scroll: usize,
     pub paused: bool,
-    /// `--paused`: every run opened from the menu starts paused.
-    pub start_paused: bool,
     pacing: Pacing,
+    overrides: Overrides,
     pub view: View,
     pub help: bool,
     pub info: bool,
@@ -86,11 +85,8 @@ pub struct App {
     /// The loss charts' y-axis as chosen with `y`: `Some(true)` log, `Some(false)` linear,
     /// `None` automatic (see [`App::log_y_on`]).
     pub log_y: Option<bool>,
-    /// `--steps` and `--seed` from the command line, for runs started from the menu.
-    pub steps_override: Option<u64>,
-    pub seed_override: Option<u64>,
-    /// Source of fresh seeds for `R` (seeded by the runner; fixed in tests).
-    pub fresh: u64,
+    /// Source of fresh seeds for `R` (seeded from the clock by `main`; fixed in tests).
+    fresh: u64,
     pub palette: Palette,
     /// The bundled scenarios' names and about lines, for the menu.
     pub menu: Vec<(String, String)>,
@@ -112,6 +108,24 @@ pub enum Choice {
     NoValidation,
 }
 
+/// What the command line sets for every run the app opens, from the menu too.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Overrides {
+    /// `--steps`: where runs stop instead of `train.steps`.
+    pub steps: Option<u64>,
+    /// `--seed`: the seed of scenarios opened from the menu.
+    pub seed: Option<u64>,
+    /// `--paused`: runs open paused.
+    pub paused: bool,
+}
+
+impl Overrides {
+    /// The step a run of this scenario stops at.
+    fn stop_at(&self, loaded: &Loaded) -> u64 {
+        self.steps.unwrap_or(loaded.scenario.train.steps)
+    }
+}
+
 impl App {
     pub fn new(colors: ColorMode) -> Self {
         App {
@@ -120,8 +134,8 @@ impl App {
             current: 0,
             scroll: 0,
             paused: false,
-            start_paused: false,
             pacing: Pacing::default(),
+            overrides: Overrides::default(),
             view: View::default(),
             help: false,
             info: false,
@@ -135,14 +149,25 @@ impl App {
             measured_rate: 0.0,
             colors,
             log_y: None,
-            steps_override: None,
-            seed_override: None,
             fresh: 0x9E37_79B9,
             palette: Palette::new(colors),
             menu: bundled::BUNDLED.iter().map(|(name, text)| (name.to_string(), about(name, text))).collect(),
             background: false,
             from_menu: None,
         }
+    }
+
+    /// The command line's settings: `--paused` also pauses the app.
+    pub fn with_overrides(mut self, overrides: Overrides) -> Self {
+        self.overrides = overrides;
+        self.paused = overrides.paused;
+        self
+    }
+
+    /// Where the fresh seeds of `R` start.
+    pub fn with_fresh_seeds(mut self, from: u64) -> Self {
+        self.fresh = from;
+        self
     }
 
     /// From now on, refresh slow evaluations on other threads so a key press is drawn at
@@ -161,7 +186,7 @@ impl App {
         self.runs = loaded
             .into_iter()
             .map(|l| {
-                let stop = self.steps_override.unwrap_or(l.scenario.train.steps);
+                let stop = self.overrides.stop_at(&l);
                 Run::start(l, stop, self.background)
             })
             .collect();
@@ -462,9 +487,9 @@ impl App {
             Action::Down => self.screen = Screen::Menu { selected: (selected + 1) % n },
             Action::Enter => {
                 let (name, _) = bundled::BUNDLED[selected];
-                match load::load(name, self.seed_override) {
+                match load::load(name, self.overrides.seed) {
                     Ok(loaded) => {
-                        self.paused = self.start_paused;
+                        self.paused = self.overrides.paused;
                         self.open(loaded);
                         self.from_menu = Some(selected);
                     }
@@ -531,7 +556,7 @@ impl App {
                 loaded.scenario.train.seed = s;
                 loaded.scenario.dropout.seed = s;
             }
-            let stop = self.steps_override.unwrap_or(loaded.scenario.train.steps);
+            let stop = self.overrides.stop_at(&loaded);
             *run = Run::start(loaded, stop, self.background);
         }
         self.pacing.forget_credit();
