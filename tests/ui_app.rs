@@ -2,6 +2,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{screen, text};
 use nnviz::app::keymap::{KEYMAP, Key, action_for};
 use nnviz::app::{Action, App, Budget, Screen};
 use nnviz::nn::Tensor;
@@ -21,10 +24,18 @@ fn press(app: &mut App, key: Key) {
 
 #[test]
 fn every_action_has_a_key_and_is_in_the_help() {
-    let help: Vec<(&str, &str)> = nnviz::ui::help::entries();
-    for &a in Action::VARIANTS {
-        let b = KEYMAP.iter().find(|b| b.action == a).unwrap_or_else(|| panic!("{a:?} has no key"));
-        assert!(help.contains(&(b.label, a.description())), "{a:?} missing from help");
+    // The help as drawn at the smallest size the UI takes, not the list it is drawn from.
+    let mut a = app("zero_w2");
+    press(&mut a, Key::Char('?'));
+    let shown = text(&screen(&a, 80, 24));
+    for &action in Action::VARIANTS {
+        let b = KEYMAP.iter().find(|b| b.action == action).unwrap_or_else(|| panic!("{action:?} has no key"));
+        assert!(
+            b.keys.iter().any(|&k| action_for(k) == Some(action)),
+            "{action:?}: its keys do something else"
+        );
+        let entry = format!("{:>7}  {}", b.label, action.description());
+        assert!(shown.contains(&entry), "{action:?}: {entry:?} is not in the help:\n{shown}");
     }
 }
 
