@@ -7,7 +7,7 @@
 use std::io;
 use std::time::{Duration, Instant};
 
-use nnviz::app::App;
+use nnviz::app::{App, Overrides};
 use nnviz::runner::{Events, event_loop};
 use nnviz::theme::ColorMode;
 use nnviz::train::Trainer;
@@ -65,10 +65,10 @@ fn figures(name: &str, seconds: f64) {
     let headless = steps as f64 / start.elapsed().as_secs_f64();
 
     // The UI loop at max speed, with a key every 250 ms (Tab and arrows: no pause).
-    let mut app = App::new(ColorMode::TrueColor);
-    app.steps_override = steps_override;
+    let mut app = App::new(ColorMode::TrueColor)
+        .with_overrides(Overrides { steps: steps_override, ..Overrides::default() });
     app.open(loaded);
-    app.speed = nnviz::app::state::SPEEDS.len() - 1;
+    app.set_speed(nnviz::app::pacing::SPEEDS.len() - 1);
     let codes = [KeyCode::Tab, KeyCode::Down, KeyCode::Right, KeyCode::BackTab];
     let keys: Vec<(Duration, KeyCode)> = (1..(seconds * 4.0) as u64)
         .map(|i| (Duration::from_millis(250 * i), codes[i as usize % 4]))
@@ -99,14 +99,14 @@ fn figures(name: &str, seconds: f64) {
 /// that speed, the key presses being drawn between steps.
 fn held_key(name: &str, seconds: f64) {
     let loaded = nnviz::load::load(name, None).expect("workload loads");
-    let mut app = App::new(ColorMode::TrueColor);
-    app.steps_override = Some(u64::MAX / 2);
+    let mut app = App::new(ColorMode::TrueColor)
+        .with_overrides(Overrides { steps: Some(u64::MAX / 2), ..Overrides::default() });
     app.open(loaded);
     // zero_w2 opens paused at step 0 (`[ui] paused`); this measures the loop training.
     app.paused = false;
     let speed =
-        nnviz::app::state::SPEEDS.iter().position(|s| *s == Some(100)).expect("100 steps/s is a speed");
-    app.speed = speed;
+        nnviz::app::pacing::SPEEDS.iter().position(|s| *s == Some(100)).expect("100 steps/s is a speed");
+    app.set_speed(speed);
     let keys: Vec<(Duration, KeyCode)> = (1..(seconds * 1000.0 / 30.0) as u64)
         .map(|i| (Duration::from_millis(30 * i), KeyCode::Tab))
         .collect();

@@ -2,10 +2,12 @@
 //! `--inspect`.
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
 use serde::Serialize;
 
+use crate::files;
 use crate::json::{Num, PerMatrix, PerTensor, Tensors, matrix, opt};
 use crate::load::Loaded;
 use crate::nn::gradcheck::{self, Report};
@@ -352,6 +354,37 @@ pub fn dump<'a>(loaded: &'a Loaded, t: &Trainer) -> Dump<'a> {
         params: Tensors::from(&t.params),
         grads: Tensors::from(&t.grads),
     }
+}
+
+/// The UI's snapshot (`s`): the [`dump`] JSON and the metric history as CSV, written into
+/// `dir` as a pair (both or neither), under `<slug>-step<N>` or, when a file of that name
+/// exists, `<slug>-step<N>-2`, `-3` …. Returns the two paths.
+pub fn save_snapshot(
+    dir: &Path,
+    loaded: &Loaded,
+    t: &Trainer,
+    history_csv: &str,
+) -> io::Result<(PathBuf, PathBuf)> {
+    let base = format!("{}-step{}", slug(&loaded.scenario.name), t.step);
+    let text = serde_json::to_string(&dump(loaded, t)).map_err(io::Error::other)? + "\n";
+    let paths = files::unused_name(dir, &base, &["json", "csv"]);
+    let (json, csv) = (paths[0].clone(), paths[1].clone());
+    files::create_all_new(&[(&json, text.as_bytes()), (&csv, history_csv.as_bytes())])?;
+    Ok((json, csv))
+}
+
+/// Lowercase letters, digits and single dashes.
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() { "run".to_string() } else { out }
 }
 
 #[derive(Serialize)]

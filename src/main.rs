@@ -5,7 +5,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use nnviz::app::App;
+use nnviz::app::{App, Overrides};
 use nnviz::cli::{Cli, Mode};
 use nnviz::load::{self, Loaded};
 use nnviz::scenario::{ScenarioError, Source};
@@ -105,13 +105,10 @@ fn ui(cli: &Cli) -> Result<ExitCode, Failure> {
             "stdout is not a terminal: the UI needs one (use --headless for JSON Lines)",
         )));
     }
-    let mut app = App::new(nnviz::theme::detect());
-    app.steps_override = cli.steps;
-    app.seed_override = cli.seed();
-    app.paused = cli.paused;
-    app.start_paused = cli.paused;
-    app.fresh =
+    let overrides = Overrides { steps: cli.steps, seed: cli.seed(), paused: cli.paused };
+    let clock =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
+    let mut app = App::new(nnviz::theme::detect()).with_overrides(overrides).with_fresh_seeds(clock);
     if !runs.is_empty() {
         app.open_all(runs);
     }

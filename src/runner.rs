@@ -192,10 +192,7 @@ pub fn event_loop<B: Backend>(
 where
     B::Error: Send + Sync + 'static,
 {
-    app.background = true;
-    for run in &mut app.runs {
-        run.background = true;
-    }
+    app.evaluate_in_background();
     let mut stats = LoopStats::default();
     let mut rate_since = Instant::now();
     let mut rate_steps = 0u64;

@@ -27,11 +27,6 @@ pub enum ColorMode {
 }
 
 impl ColorMode {
-    /// Reads `NO_COLOR`, `COLORTERM` and `TERM`; see [`from_env`].
-    pub fn detect() -> ColorMode {
-        detect()
-    }
-
     /// True for [`ColorMode::Mono`].
     pub fn is_mono(self) -> bool {
         self == ColorMode::Mono

@@ -97,7 +97,7 @@ fn history_csv_header_is_one_clean_line() {
     let dir = scratch("hostile-history");
     let file = write(&dir, "h.toml", "name = \"x\\ny\\u001b[2J\"\n[train]\nsteps = 1\n");
     let loaded = nnviz::load::load(&file, None).unwrap();
-    let csv = nnviz::app::run::history_csv(&nnviz::app::Run::new(loaded, 1));
+    let csv = nnviz::app::run::history_csv(&nnviz::app::Run::new(loaded, 1), false);
     let first = csv.lines().next().unwrap();
     assert!(first.starts_with("# nnviz history of x\\u{a}y\\u{1b}[2J:"), "{first}");
     assert_clean(&csv, "the history csv");

@@ -234,20 +234,28 @@ fn init_param_errors() {
 }
 
 #[test]
-fn no_panic_on_odd_input() {
-    for src in [
-        "data = 3",
-        "[[data]]\nx = 1",
-        "data.x = { a = 1 }\ndata.source = \"inline\"",
-        "train.steps = 99999999999999999999",
-        "data.samples = 9223372036854775807",
-        "data.seed = 0x7FFF_FFFF_FFFF_FFFF",
-        "when = 1979-05-27T07:32:00Z",
-        "init.W1 = { kind = 3 }",
-        "init.b1 = { kind = \"values\", values = [[1]] }",
-        "dropout.input_mask = [true]",
-        "\u{feff}name = \"bom\"",
+fn odd_input_gives_a_located_error_or_a_scenario() {
+    // What each error starts with: the place and the key (the reasons may be reworded).
+    for (src, expected) in [
+        ("data = 3", Err("t.toml:1:8: data:")),
+        ("[[data]]\nx = 1", Err("t.toml:1:1: data:")),
+        ("data.x = { a = 1 }\ndata.source = \"inline\"", Err("t.toml:1:10: data.x:")),
+        ("train.steps = 99999999999999999999", Err("t.toml:1:15: train.steps:")),
+        ("data.samples = 9223372036854775807", Err("t.toml:1:16: data.samples:")),
+        ("data.seed = 0x7FFF_FFFF_FFFF_FFFF", Ok("t")),
+        ("when = 1979-05-27T07:32:00Z", Err("t.toml:1:1: when:")),
+        ("init.W1 = { kind = 3 }", Err("t.toml:1:20: init.W1.kind:")),
+        ("init.b1 = { kind = \"values\", values = [[1]] }", Err("t.toml:1:40: init.b1.values:")),
+        ("dropout.input_mask = [true]", Err("t.toml:1:23: dropout.input_mask:")),
+        ("\u{feff}name = \"bom\"", Ok("bom")),
     ] {
-        let _ = parse("t.toml", src, Path::new("."), "t");
+        match (parse("t.toml", src, Path::new("."), "t"), expected) {
+            (Ok(s), Ok(name)) => assert_eq!(s.name, name, "{src:?}"),
+            (Err(e), Err(start)) => {
+                let e = e.to_string();
+                assert!(e.starts_with(start) && !e.contains('\n'), "{src:?}: {e}");
+            }
+            (got, _) => panic!("{src:?}: {got:?}, expected {expected:?}"),
+        }
     }
 }

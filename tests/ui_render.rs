@@ -91,15 +91,25 @@ fn no_color_uses_glyphs() {
 
 #[test]
 fn help_lists_the_keys() {
-    let mut a = app("zero_w2", ColorMode::TrueColor);
-    press(&mut a, Key::Char('?'));
-    for (w, h) in [(80, 24), (120, 40)] {
-        let s = text(&screen(&a, w, h));
-        for (label, desc) in nnviz::ui::help::entries() {
-            assert!(s.contains(desc), "{label} {desc} missing at {w}×{h}");
+    // Each screen's help, as drawn, shows every key of that screen beside what it does.
+    let mut single = app("zero_w2", ColorMode::TrueColor);
+    let mut menu = App::new(ColorMode::TrueColor);
+    let mut compare = compare_app(2);
+    for a in [&mut single, &mut menu, &mut compare] {
+        press(a, Key::Char('?'));
+        for (w, h) in [(80, 24), (120, 40)] {
+            let s = text(&screen(a, w, h));
+            for (label, desc) in nnviz::ui::help::entries_for(a.screen) {
+                let entry = format!("{label:>7}  {desc}");
+                assert!(
+                    s.contains(&entry),
+                    "{entry:?} missing from the help of {:?} at {w}×{h}:\n{s}",
+                    a.screen
+                );
+            }
         }
     }
-    insta::assert_snapshot!("help_80x24", text(&screen(&a, 80, 24)));
+    insta::assert_snapshot!("help_80x24", text(&screen(&single, 80, 24)));
 }
 
 #[test]
@@ -639,7 +649,7 @@ fn loss_of_digits_on_a_log_axis_with_decades() {
     }
     // y: back to the linear axis from 0, and it sticks.
     press(&mut a, Key::Char('y'));
-    assert_eq!(a.log_y, Some(false));
+    assert!(!a.log_y_on(), "y overrides the automatic log axis");
     let (title, rows) = loss_panel(&a, 120, 40);
     assert!(!title.contains("log"));
     assert_eq!(ticks(&rows).last().map(String::as_str), Some("0"));

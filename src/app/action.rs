@@ -1,6 +1,7 @@
 //! Everything a user can ask for; the keymap binds keys to these.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// `Action::VARIANTS` lists every action in keymap order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, strum::VariantArray)]
 pub enum Action {
     TogglePause,
     Step,
@@ -37,43 +38,6 @@ pub enum Action {
 }
 
 impl Action {
-    /// Every action, in keymap order. `exhaustive` below fails to compile when a variant
-    /// is added without being listed here too.
-    pub const ALL: [Action; 32] = [
-        Action::TogglePause,
-        Action::Step,
-        Action::Faster,
-        Action::Slower,
-        Action::Restart,
-        Action::RestartFresh,
-        Action::Save,
-        Action::FocusNext,
-        Action::FocusPrev,
-        Action::Up,
-        Action::Down,
-        Action::Left,
-        Action::Right,
-        Action::ToggleGrads,
-        Action::ZoomIn,
-        Action::ZoomOut,
-        Action::ToggleSharedScale,
-        Action::ToggleMask,
-        Action::ToggleLogY,
-        Action::ToggleInfo,
-        Action::Backprop,
-        Action::Boundary,
-        Action::Ensemble,
-        Action::GradCheck,
-        Action::PrevExample,
-        Action::NextExample,
-        Action::NextUnit,
-        Action::Help,
-        Action::Back,
-        Action::Enter,
-        Action::Suspend,
-        Action::Quit,
-    ];
-
     /// What the action does, for the help overlay (at most 28 characters: two
     /// columns of help fit in 80).
     pub fn description(self) -> &'static str {
@@ -111,43 +75,5 @@ impl Action {
             Action::Suspend => "suspend (fg resumes)",
             Action::Quit => "quit",
         }
-    }
-}
-
-#[allow(dead_code)]
-fn exhaustive(a: Action) -> usize {
-    match a {
-        Action::TogglePause
-        | Action::Step
-        | Action::Faster
-        | Action::Slower
-        | Action::Restart
-        | Action::RestartFresh
-        | Action::Save
-        | Action::FocusNext
-        | Action::FocusPrev
-        | Action::Up
-        | Action::Down
-        | Action::Left
-        | Action::Right
-        | Action::ToggleGrads
-        | Action::ZoomIn
-        | Action::ZoomOut
-        | Action::ToggleSharedScale
-        | Action::ToggleMask
-        | Action::ToggleLogY
-        | Action::ToggleInfo
-        | Action::Backprop
-        | Action::Boundary
-        | Action::Ensemble
-        | Action::GradCheck
-        | Action::PrevExample
-        | Action::NextExample
-        | Action::NextUnit
-        | Action::Help
-        | Action::Back
-        | Action::Enter
-        | Action::Suspend
-        | Action::Quit => Action::ALL.len(),
     }
 }

@@ -4,11 +4,13 @@
 pub mod action;
 pub mod gradcheck;
 pub mod keymap;
+pub mod pacing;
 pub mod panels;
 pub mod run;
 pub mod state;
 
 pub use action::Action;
+pub use pacing::Budget;
 pub use panels::SubView;
 pub use run::Run;
-pub use state::{App, Budget, Choice, Screen};
+pub use state::{App, Choice, Overrides, Screen};

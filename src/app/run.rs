@@ -23,9 +23,6 @@ pub struct Run {
     /// Test accuracy, measured once the run is done (and only then: it is for quoting,
     /// not for choosing).
     pub test_acc: Option<f64>,
-    /// Refresh on another thread (the interactive loop); tests and benchmarks refresh
-    /// in place.
-    pub background: bool,
     /// The loss of the best constant guess (the training split's class entropy), drawn
     /// as the loss charts' reference line.
     pub constant_guess: f64,
@@ -67,7 +64,6 @@ impl Run {
             diagnosis,
             stop_at: Some(stop_at),
             test_acc: None,
-            background: false,
             constant_guess,
             pending: Pending::default(),
         };
@@ -97,7 +93,6 @@ impl Run {
             history,
             stop_at: Some(stop_at),
             test_acc: None,
-            background,
             constant_guess,
             pending: Pending::default(),
         };
@@ -117,23 +112,23 @@ impl Run {
     }
 
     /// One SGD step; metrics and diagnosis are refreshed at the logging interval (on
-    /// another thread when `background` is set, so a large network's whole-split
-    /// evaluation never holds up the screen).
-    pub fn step(&mut self) {
+    /// another thread with `background`, so a large network's whole-split evaluation
+    /// never holds up the screen).
+    pub fn step(&mut self, background: bool) {
         if self.done() {
             return;
         }
         self.trainer.step();
         let s = self.trainer.step;
         if self.history.due(s) || self.done() {
-            self.refresh_now_or_in_background();
+            self.refresh_now_or_in_background(background);
         }
     }
 
-    /// Refresh in place, or on another thread when the evaluation is slow and the run is
-    /// in the interactive loop (so a key press is drawn at once).
-    pub fn refresh_now_or_in_background(&mut self) {
-        if self.background && self.evaluation_is_slow() {
+    /// Refresh in place, or on another thread when the evaluation is slow and `background`
+    /// is set (the interactive loop, so a key press is drawn at once).
+    pub fn refresh_now_or_in_background(&mut self, background: bool) {
+        if background && self.evaluation_is_slow() {
             self.refresh_in_background();
         } else {
             self.refresh();
@@ -214,14 +209,15 @@ impl Run {
     }
 }
 
-/// The metric history as CSV, with a comment line that says how it was kept.
-pub fn history_csv(run: &Run) -> String {
+/// The metric history as CSV, with a comment line that says how it was kept (`background`:
+/// whether the run refreshed on other threads).
+pub fn history_csv(run: &Run, background: bool) -> String {
     let h = &run.history;
     let mut out = format!(
         "# nnviz history of {}: a point every {} steps, and where the screen refreshed{}{}\n",
         crate::text::escape(&run.loaded.scenario.name),
         h.every(),
-        if run.background && run.evaluation_is_slow() {
+        if background && run.evaluation_is_slow() {
             "; evaluated on another thread, so a point is skipped while one is running"
         } else {
             ""
@@ -241,18 +237,4 @@ pub fn history_csv(run: &Run) -> String {
         ));
     }
     out
-}
-
-/// Lowercase letters, digits and single dashes.
-pub fn slug(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() { "run".to_string() } else { out }
 }

@@ -1,43 +1,22 @@
-//! UI state and logic, no drawing: keys in, state out. The clock stays outside: the
-//! runner tells the app how much time passed and how long it may train.
+//! UI state and logic, no drawing: keys in (see `state/dispatch.rs`), state out. The clock
+//! stays outside: the runner tells the app how much time passed and how long it may train.
+
+mod dispatch;
 
 use std::path::{Path, PathBuf};
 
-use super::action::Action;
+use super::pacing::{Budget, Pacing};
 use super::panels::{Backprop, Boundary, Ensemble, Panels, SubView};
-use super::run::{Run, history_csv, slug};
-use crate::load::{self, Loaded};
+use super::run::{Run, history_csv};
+use crate::bundled;
+use crate::load::Loaded;
 use crate::nn::Tensor;
 use crate::scenario;
 use crate::theme::{ColorMode, Palette};
-use crate::{bundled, files};
-
-/// Training speeds in steps per second; `None` is as fast as possible.
-pub const SPEEDS: &[Option<u32>] = &[
-    Some(1),
-    Some(2),
-    Some(5),
-    Some(10),
-    Some(20),
-    Some(50),
-    Some(100),
-    Some(200),
-    Some(500),
-    Some(1000),
-    Some(2000),
-    Some(5000),
-    None,
-];
 
 /// The loss charts switch to a log y-axis by themselves when the plotted losses span more
 /// than this factor.
 pub const AUTO_LOG_RATIO: f64 = 10.0;
-
-/// Up to this speed (steps/s) an open backprop or boundary view is recomputed after
-/// every step; faster, every [`LIVE_PERIOD`] and at the runner's refreshes.
-const FOLLOW_EVERY_STEP: u32 = 20;
-/// Faster than that, seconds between updates of an open backprop or boundary view.
-const LIVE_PERIOD: f64 = 0.1;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
@@ -84,18 +63,17 @@ pub struct App {
     /// First column shown in the compare view.
     pub scroll: usize,
     pub paused: bool,
-    /// `--paused`: every run opened from the menu starts paused.
-    pub start_paused: bool,
-    pub speed: usize,
+    pacing: Pacing,
+    overrides: Overrides,
     pub view: View,
     pub help: bool,
     pub info: bool,
     /// The open sub-view of the single view (`b`, `d`, `e`, `G`), if any.
     pub sub: Option<SubView>,
     /// The example of the next batch that `b` (and `d` on 8×8 images) shows.
-    pub example: usize,
+    example: usize,
     /// `d` on 2-D inputs: a hidden unit's output instead of the predicted class.
-    pub unit: Option<usize>,
+    unit: Option<usize>,
     /// What the sub-views show, computed on key presses and refreshes (never in draw).
     pub panels: Panels,
     pub message: Option<String>,
@@ -107,21 +85,14 @@ pub struct App {
     pub colors: ColorMode,
     /// The loss charts' y-axis as chosen with `y`: `Some(true)` log, `Some(false)` linear,
     /// `None` automatic (see [`App::log_y_on`]).
-    pub log_y: Option<bool>,
-    /// `--steps` and `--seed` from the command line, for runs started from the menu.
-    pub steps_override: Option<u64>,
-    pub seed_override: Option<u64>,
-    /// Source of fresh seeds for `R` (seeded by the runner; fixed in tests).
-    pub fresh: u64,
+    log_y: Option<bool>,
+    /// Source of fresh seeds for `R` (seeded from the clock by `main`; fixed in tests).
+    fresh: u64,
     pub palette: Palette,
     /// The bundled scenarios' names and about lines, for the menu.
     pub menu: Vec<(String, String)>,
-    /// Refresh metrics and diagnosis on other threads (the interactive loop sets it).
-    pub background: bool,
-    /// Fractional steps owed at a finite speed.
-    credit: f64,
-    /// Seconds (as the runner reports them to `budget`) since the live views were updated.
-    since_panels: f64,
+    /// Refresh slow evaluations on other threads (the interactive loop sets it).
+    background: bool,
     /// The menu entry the run was started from: Esc goes back there.
     from_menu: Option<usize>,
 }
@@ -138,14 +109,22 @@ pub enum Choice {
     NoValidation,
 }
 
-/// What to train next: the runner decides how much time that may take.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Budget {
-    Nothing,
-    /// A number of steps (finite speed).
-    Steps(u64),
-    /// As many as fit in the time slice.
-    AsManyAsFit,
+/// What the command line sets for every run the app opens, from the menu too.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Overrides {
+    /// `--steps`: where runs stop instead of `train.steps`.
+    pub steps: Option<u64>,
+    /// `--seed`: the seed of scenarios opened from the menu.
+    pub seed: Option<u64>,
+    /// `--paused`: runs open paused.
+    pub paused: bool,
+}
+
+impl Overrides {
+    /// The step a run of this scenario stops at.
+    fn stop_at(&self, loaded: &Loaded) -> u64 {
+        self.steps.unwrap_or(loaded.scenario.train.steps)
+    }
 }
 
 impl App {
@@ -156,8 +135,8 @@ impl App {
             current: 0,
             scroll: 0,
             paused: false,
-            start_paused: false,
-            speed: SPEEDS.len() - 4,
+            pacing: Pacing::default(),
+            overrides: Overrides::default(),
             view: View::default(),
             help: false,
             info: false,
@@ -171,16 +150,31 @@ impl App {
             measured_rate: 0.0,
             colors,
             log_y: None,
-            steps_override: None,
-            seed_override: None,
             fresh: 0x9E37_79B9,
             palette: Palette::new(colors),
             menu: bundled::BUNDLED.iter().map(|(name, text)| (name.to_string(), about(name, text))).collect(),
-            credit: 0.0,
             background: false,
-            since_panels: 0.0,
             from_menu: None,
         }
+    }
+
+    /// The command line's settings: `--paused` also pauses the app.
+    pub fn with_overrides(mut self, overrides: Overrides) -> Self {
+        self.overrides = overrides;
+        self.paused = overrides.paused;
+        self
+    }
+
+    /// Where the fresh seeds of `R` start.
+    pub fn with_fresh_seeds(mut self, from: u64) -> Self {
+        self.fresh = from;
+        self
+    }
+
+    /// From now on, refresh slow evaluations on other threads so a key press is drawn at
+    /// once (the interactive loop; tests and benchmarks refresh in place).
+    pub fn evaluate_in_background(&mut self) {
+        self.background = true;
     }
 
     /// Open one loaded scenario in the single view.
@@ -193,7 +187,7 @@ impl App {
         self.runs = loaded
             .into_iter()
             .map(|l| {
-                let stop = self.steps_override.unwrap_or(l.scenario.train.steps);
+                let stop = self.overrides.stop_at(&l);
                 Run::start(l, stop, self.background)
             })
             .collect();
@@ -205,7 +199,7 @@ impl App {
             self.paused = true;
         }
         self.view = View::default();
-        self.credit = 0.0;
+        self.pacing.forget_credit();
         self.close_sub();
     }
 
@@ -254,11 +248,22 @@ impl App {
     }
 
     pub fn speed_label(&self) -> String {
-        match SPEEDS[self.speed] {
-            Some(1) => "1 step/s".to_string(),
-            Some(n) => format!("{n} steps/s"),
-            None => "max speed".to_string(),
-        }
+        self.pacing.label()
+    }
+
+    /// Choose the speed [`SPEEDS`](super::pacing::SPEEDS)`[index]`.
+    pub fn set_speed(&mut self, index: usize) {
+        self.pacing.set_speed(index);
+    }
+
+    /// The example of the next batch that `b` (and `d` on 8×8 images) shows.
+    pub fn example(&self) -> usize {
+        self.example
+    }
+
+    /// The hidden unit `d` shows on 2-D inputs; `None` for the predicted class.
+    pub fn unit(&self) -> Option<usize> {
+        self.unit
     }
 
     /// running / paused / done / diverged at step N — of the shown run in the single
@@ -281,11 +286,7 @@ impl App {
     /// How long the loop may wait for input before the next step is owed: a frame when
     /// nothing trains, less at a finite speed.
     pub fn wait_hint(&self, frame: f64) -> f64 {
-        match SPEEDS[self.speed] {
-            Some(rate) if self.training() => ((1.0 - self.credit).max(0.0) / f64::from(rate)).min(frame),
-            None if self.training() => 0.0,
-            _ => frame,
-        }
+        self.pacing.wait_hint(self.training(), frame)
     }
 
     fn training(&self) -> bool {
@@ -295,23 +296,8 @@ impl App {
 
     /// How much to train given the time since the last call.
     pub fn budget(&mut self, elapsed_secs: f64) -> Budget {
-        self.since_panels += elapsed_secs;
-        if !self.training() {
-            self.credit = 0.0;
-            return Budget::Nothing;
-        }
-        match SPEEDS[self.speed] {
-            None => Budget::AsManyAsFit,
-            Some(rate) => {
-                // At most a tenth of a second is caught up at once, so a stall
-                // does not turn into a burst.
-                self.credit =
-                    (self.credit + elapsed_secs * f64::from(rate)).min(f64::from(rate) / 10.0 + 1.0);
-                let steps = self.credit.floor();
-                self.credit -= steps;
-                if steps >= 1.0 { Budget::Steps(steps as u64) } else { Budget::Nothing }
-            }
-        }
+        let training = self.training();
+        self.pacing.budget(training, elapsed_secs)
     }
 
     /// [`App::refresh_if_stale`], on other threads for large networks; results arrive
@@ -353,9 +339,7 @@ impl App {
     /// Give back steps a budget granted but the time slice did not fit, so a finite
     /// speed is kept on average.
     pub fn refund(&mut self, steps: u64) {
-        if let Some(rate) = SPEEDS[self.speed] {
-            self.credit = (self.credit + steps as f64).min(f64::from(rate) / 10.0 + 1.0);
-        }
+        self.pacing.refund(steps);
     }
 
     /// Train every run up to `n` steps in lockstep (all at the same step after the call,
@@ -369,243 +353,17 @@ impl App {
                 if run.done() {
                     break;
                 }
-                run.step();
+                run.step(self.background);
             }
             most = most.max(run.trainer.step - start);
         }
-        // At a readable speed the sub-view follows every step; faster, it is updated
-        // about ten times a second (the runner reports the time through `budget`).
-        let readable = SPEEDS[self.speed].is_some_and(|r| r <= FOLLOW_EVERY_STEP);
         // A run that stopped in this call gets its views at the step it stopped at.
         let stopped = self.runs.iter().filter(|r| r.done()).count() > done_before;
-        if most > 0 && (readable || stopped || self.since_panels >= LIVE_PERIOD) {
+        if most > 0 && (stopped || self.pacing.live_views_due()) {
             self.update_panels(false);
-            self.since_panels = 0.0;
+            self.pacing.live_views_updated();
         }
         most
-    }
-
-    pub fn handle(&mut self, action: Action) {
-        self.message = None;
-        self.dispatch(action);
-        // Whatever the key, the screen it causes shows the run's current state.
-        if self.screen == Screen::Single {
-            self.update_panels(false);
-        }
-    }
-
-    fn dispatch(&mut self, action: Action) {
-        if action == Action::Suspend {
-            self.suspend = true;
-            return;
-        }
-        if let Screen::Menu { selected } = self.screen {
-            self.handle_menu(action, selected);
-            return;
-        }
-        if self.help {
-            if matches!(action, Action::Help | Action::Back) {
-                self.help = false;
-            } else if action == Action::Quit {
-                self.quit = true;
-            }
-            return;
-        }
-        if self.screen == Screen::Compare && self.handle_compare(action) {
-            return;
-        }
-        match action {
-            Action::TogglePause => self.toggle_pause(),
-            Action::Step => self.step_once(),
-            Action::Faster => self.speed = (self.speed + 1).min(SPEEDS.len() - 1),
-            Action::Slower => self.speed = self.speed.saturating_sub(1),
-            Action::Restart => self.restart(None),
-            Action::RestartFresh => {
-                self.fresh = splitmix(self.fresh);
-                self.restart(Some(self.fresh % 1_000_000));
-            }
-            Action::Save => self.save_here(),
-            Action::FocusNext => self.view.focus = cycle(self.view.focus, 1),
-            Action::FocusPrev => self.view.focus = cycle(self.view.focus, 3),
-            Action::Up => self.move_cursor(-1, 0),
-            Action::Down => self.move_cursor(1, 0),
-            Action::Left => self.move_cursor(0, -1),
-            Action::Right => self.move_cursor(0, 1),
-            Action::ToggleGrads => self.view.show_grads = !self.view.show_grads,
-            Action::ZoomIn => {
-                let z = &mut self.view.zoom[self.view.focus as usize];
-                *z = (*z + 1).min(12);
-            }
-            Action::ZoomOut => {
-                let z = &mut self.view.zoom[self.view.focus as usize];
-                *z = z.saturating_sub(1);
-            }
-            Action::ToggleSharedScale => self.view.shared_scale = !self.view.shared_scale,
-            Action::ToggleMask => self.view.mask = !self.view.mask,
-            // Flips what is shown now; from then on the choice sticks.
-            Action::ToggleLogY => self.log_y = Some(!self.log_y_on()),
-            Action::ToggleInfo => self.info = !self.info,
-            Action::Backprop => self.toggle_sub(SubView::Backprop),
-            Action::Boundary => self.toggle_sub(SubView::Boundary),
-            Action::Ensemble => self.toggle_sub(SubView::Ensemble),
-            Action::GradCheck => self.toggle_sub(SubView::GradCheck),
-            Action::PrevExample => self.move_example(-1),
-            Action::NextExample => self.move_example(1),
-            Action::NextUnit => self.next_unit(),
-            Action::Help => self.help = true,
-            Action::Back => {
-                if self.info {
-                    self.info = false;
-                } else if self.sub.is_some() {
-                    self.close_sub();
-                } else if self.comparing() {
-                    self.screen = Screen::Compare;
-                } else if let Some(selected) = self.from_menu.take() {
-                    self.runs.clear();
-                    self.screen = Screen::Menu { selected };
-                } else {
-                    self.quit = true;
-                }
-            }
-            Action::Enter | Action::Suspend => {}
-            Action::Quit => self.quit = true,
-        }
-    }
-
-    /// Keys that mean something else in the compare view; returns whether it took the key.
-    fn handle_compare(&mut self, action: Action) -> bool {
-        let n = self.runs.len();
-        match action {
-            Action::Left | Action::FocusPrev => self.current = (self.current + n - 1) % n,
-            Action::Right | Action::FocusNext => self.current = (self.current + 1) % n,
-            Action::Enter => {
-                self.screen = Screen::Single;
-                self.view = View::default();
-                self.close_sub();
-            }
-            Action::Back => {
-                if self.info {
-                    self.info = false;
-                } else {
-                    self.quit = true;
-                }
-            }
-            Action::Up
-            | Action::Down
-            | Action::ToggleGrads
-            | Action::ZoomIn
-            | Action::ZoomOut
-            | Action::ToggleMask => {}
-            Action::Backprop
-            | Action::Boundary
-            | Action::Ensemble
-            | Action::GradCheck
-            | Action::PrevExample
-            | Action::NextExample
-            | Action::NextUnit => {
-                self.message = Some("Enter opens the selected run; b, d, e and G work there".to_string());
-            }
-            _ => return false,
-        }
-        true
-    }
-
-    fn handle_menu(&mut self, action: Action, selected: usize) {
-        let n = self.menu.len().max(1);
-        match action {
-            Action::Up => self.screen = Screen::Menu { selected: (selected + n - 1) % n },
-            Action::Down => self.screen = Screen::Menu { selected: (selected + 1) % n },
-            Action::Enter => {
-                let (name, _) = bundled::BUNDLED[selected];
-                match load::load(name, self.seed_override) {
-                    Ok(loaded) => {
-                        self.paused = self.start_paused;
-                        self.open(loaded);
-                        self.from_menu = Some(selected);
-                    }
-                    Err(e) => self.message = Some(e.to_string()),
-                }
-            }
-            Action::Help => self.help = !self.help,
-            Action::Quit | Action::Back => self.quit = true,
-            _ => {}
-        }
-    }
-
-    fn toggle_pause(&mut self) {
-        if let Some(s) = self.run().and_then(|r| r.trainer.diverged).filter(|_| !self.comparing()) {
-            self.message = Some(format!("diverged at step {s}: r restarts"));
-            return;
-        }
-        if self.all_done() {
-            // Resume past train.steps (diverged runs stay where they stopped).
-            for run in &mut self.runs {
-                run.stop_at = None;
-            }
-            self.paused = false;
-        } else {
-            self.paused = !self.paused;
-        }
-    }
-
-    fn step_once(&mut self) {
-        let diverged = self.run().and_then(|r| r.trainer.diverged).filter(|_| !self.comparing());
-        if let Some(s) = diverged {
-            self.message = Some(format!("diverged at step {s}: r restarts"));
-            return;
-        }
-        if !self.paused && !self.all_done() {
-            self.message = Some(format!(
-                "pause first ({}), then n steps once",
-                super::keymap::label_of(Action::TogglePause)
-            ));
-            return;
-        }
-        // Stepping past the end keeps the run paused: one step, not a resumed run.
-        self.paused = true;
-        for run in &mut self.runs {
-            if run.done() && run.trainer.diverged.is_none() {
-                run.stop_at = None;
-            }
-            run.step();
-            // A single step always shows its effect: refresh unless the step already did.
-            if run.metrics.step != run.trainer.step {
-                run.refresh_now_or_in_background();
-            }
-        }
-        self.update_panels(true);
-    }
-
-    /// Every run back to step 0; with a seed, that seed for init, batches and dropout
-    /// of every run (the same for all, so the comparison stays fair).
-    fn restart(&mut self, seed: Option<u64>) {
-        for run in &mut self.runs {
-            let mut loaded = run.loaded.clone();
-            if let Some(s) = seed {
-                loaded.scenario.init.seed = s;
-                loaded.scenario.train.seed = s;
-                loaded.scenario.dropout.seed = s;
-            }
-            let stop = self.steps_override.unwrap_or(loaded.scenario.train.steps);
-            *run = Run::start(loaded, stop, self.background);
-        }
-        self.credit = 0.0;
-        self.update_panels(true);
-        self.message = Some(match seed {
-            Some(s) => format!("restarted with fresh seed {s} (init, batches, dropout; same data)"),
-            None => "restarted from step 0 with the same seeds".to_string(),
-        });
-    }
-
-    /// Open a sub-view (computing what it shows), or close it when it is the open one.
-    fn toggle_sub(&mut self, v: SubView) {
-        if self.sub == Some(v) {
-            self.close_sub();
-        } else {
-            self.sub = Some(v);
-            self.panels = Panels::default();
-            self.update_panels(true);
-        }
     }
 
     /// Back to the normal single view; the stored results go with the view.
@@ -645,85 +403,10 @@ impl App {
         }
     }
 
-    /// `[` / `]`: another example of the batch, within its bounds.
-    fn move_example(&mut self, by: isize) {
-        match self.sub {
-            Some(SubView::Backprop) => {
-                if let Some(b) = &mut self.panels.backprop {
-                    b.select(self.example.saturating_add_signed(by));
-                    self.example = b.example;
-                }
-            }
-            Some(SubView::Boundary) if matches!(self.panels.boundary, Some(Boundary::Images(_))) => {
-                self.example = self.example.saturating_add_signed(by);
-                self.update_panels(true);
-            }
-            _ => {
-                self.message = Some(format!(
-                    "[ and ] pick the example in the backprop view ({}) and on 8×8 images in {}",
-                    super::keymap::label_of(Action::Backprop),
-                    super::keymap::label_of(Action::Boundary)
-                ));
-            }
-        }
-    }
-
-    /// `u` in the boundary view on 2-D inputs: predicted class → hidden unit 0 → … → the
-    /// last unit → predicted class.
-    fn next_unit(&mut self) {
-        let m = self.run().map_or(0, |r| r.trainer.params.hidden());
-        if self.sub == Some(SubView::Boundary) && matches!(self.panels.boundary, Some(Boundary::Plane(_))) {
-            self.unit = match self.unit {
-                None if m > 0 => Some(0),
-                Some(j) if j + 1 < m => Some(j + 1),
-                _ => None,
-            };
-            self.update_panels(true);
-        } else {
-            self.message = Some(format!(
-                "{} cycles the hidden units in the boundary view ({}) of 2-D data",
-                super::keymap::label_of(Action::NextUnit),
-                super::keymap::label_of(Action::Boundary)
-            ));
-        }
-    }
-
-    fn move_cursor(&mut self, dr: isize, dc: isize) {
-        let Some(run) = self.run() else { return };
-        let t = self.view.focus;
-        let (rows, cols) = run.shape(t);
-        let (r, c) = self.view.cursor[t as usize];
-        let clamp = |v: usize, d: isize, n: usize| v.saturating_add_signed(d).min(n.saturating_sub(1));
-        self.view.cursor[t as usize] = (clamp(r, dr, rows), clamp(c, dc, cols));
-    }
-
-    /// Put the cursor on an element (mouse click).
-    pub fn select(&mut self, t: Tensor, element: (usize, usize)) {
-        self.view.focus = t;
-        self.view.cursor[t as usize] = element;
-    }
-
-    fn save_here(&mut self) {
-        let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        self.message = Some(match self.save(&dir) {
-            Ok((json, csv)) => format!("saved {} and {}", json.display(), csv.display()),
-            Err(e) => format!("could not save, nothing written: {e}"),
-        });
-    }
-
-    /// Write the `--dump` JSON of the current state and the metric history as CSV into
-    /// `dir` as a pair (both or neither), under `<slug>-step<N>` or, when a file of that name
-    /// exists, `<slug>-step<N>-2`, `-3` …. Returns the two paths.
+    /// Save the shown run's snapshot into `dir` (see [`crate::headless::save_snapshot`]).
     pub fn save(&self, dir: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
         let run = self.run().ok_or_else(|| std::io::Error::other("no run"))?;
-        let base = format!("{}-step{}", slug(&run.loaded.scenario.name), run.trainer.step);
-        let dump = crate::headless::dump(&run.loaded, &run.trainer);
-        let text = serde_json::to_string(&dump).map_err(std::io::Error::other)? + "\n";
-        let csv_text = history_csv(run);
-        let paths = files::unused_name(dir, &base, &["json", "csv"]);
-        let (json, csv) = (paths[0].clone(), paths[1].clone());
-        files::create_all_new(&[(&json, text.as_bytes()), (&csv, csv_text.as_bytes())])?;
-        Ok((json, csv))
+        crate::headless::save_snapshot(dir, &run.loaded, &run.trainer, &history_csv(run, self.background))
     }
 }
 
@@ -732,16 +415,4 @@ fn about(name: &str, text: &str) -> String {
     scenario::parse(name, text, Path::new(""), name)
         .map(|s| crate::text::paragraph(&s.about))
         .unwrap_or_default()
-}
-
-fn cycle(t: Tensor, by: usize) -> Tensor {
-    Tensor::ALL[(t as usize + by) % 4]
-}
-
-/// One step of SplitMix64: fresh seeds that differ from run to run of `R`.
-fn splitmix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }

@@ -55,9 +55,9 @@ fn single(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
     loss::render(run, app.colors, app.log_y_on(), a.loss, buf);
     match (app.sub, a.sub) {
         (Some(v), Some(r)) => {
-            if !v.replaces_heatmaps() {
-                // Ensemble and gradient check take the Frozen panel's place.
-            } else {
+            // Ensemble and gradient check take the Frozen panel's place; the views that
+            // take the heatmaps' place leave it.
+            if v.replaces_heatmaps() {
                 frozen::render(run, a.frozen, buf);
             }
             match v {
