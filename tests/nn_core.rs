@@ -6,7 +6,7 @@ use ndarray::{Array1, Array2, array, s};
 use nnviz::nn::dropout::Dropout;
 use nnviz::nn::gradcheck::analytic;
 use nnviz::nn::model::{argmax, backward, evaluate, forward, loss_and_grads, sign};
-use nnviz::nn::sgd::{ChangeLog, Update};
+use nnviz::nn::sgd::{ChangeLog, Gradient, Settings, State, Update};
 use nnviz::nn::{Grads, Masks, Params, Reg, Tensor, Workspace};
 use nnviz::scenario::{DropoutMode, DropoutSpec, L1Mode};
 
@@ -25,7 +25,11 @@ fn apply(
     let mut prev = Params::zeros(p.inputs(), p.hidden(), p.classes());
     let bounds = nnviz::nn::sgd::penalty_bounds(p, reg);
     let mut applied = Grads::zeros(p.inputs(), p.hidden(), p.classes());
-    nnviz::nn::sgd::apply(p, g, &mut applied, lr, reg, masks, log, step, &mut prev, &bounds);
+    nnviz::nn::sgd::apply(
+        Settings { lr, reg, bounds: &bounds },
+        Gradient { data: g, masks },
+        State { params: p, prev: &mut prev, applied: &mut applied, log, step },
+    );
     assert_eq!(prev, before);
     let mut expected = Grads::zeros(p.inputs(), p.hidden(), p.classes());
     nnviz::nn::model::regularize(&before, g, reg, masks, &mut expected);

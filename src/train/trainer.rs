@@ -209,16 +209,15 @@ impl Trainer {
         // The weights this step started from were checked by the previous one (or at start).
         let started_bounded = self.last_step.bounded;
         self.last_step = sgd::apply(
-            &mut self.params,
-            &self.data_grads,
-            &mut self.grads,
-            lr,
-            &self.reg,
-            &self.masks,
-            &mut self.changes,
-            self.step,
-            &mut self.prev,
-            &self.bounds,
+            sgd::Settings { lr, reg: &self.reg, bounds: &self.bounds },
+            sgd::Gradient { data: &self.data_grads, masks: &self.masks },
+            sgd::State {
+                params: &mut self.params,
+                prev: &mut self.prev,
+                applied: &mut self.grads,
+                log: &mut self.changes,
+                step: self.step,
+            },
         );
         // Why each tensor still frozen did not move, read off this step's factors: the
         // parameters it started from (now in `prev`) and its applied gradient.
