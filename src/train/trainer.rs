@@ -10,6 +10,7 @@ use super::diagnose::{self, Diagnosis};
 use super::frozen::{Factors, Why};
 use super::status::Facts;
 use crate::data::Splits;
+use crate::load::Loaded;
 use crate::nn::dropout::Dropout;
 use crate::nn::init::init_params;
 use crate::nn::model::{self, Masks, Reg, Workspace};
@@ -94,8 +95,14 @@ pub struct Inspection {
 }
 
 impl Trainer {
-    /// `scenario` and `data` must already be checked against each other (see `crate::load`).
-    pub fn new(scenario: Scenario, data: Splits) -> Self {
+    /// A trainer at step 0 for a loaded scenario (which [`crate::load`] has checked
+    /// against its data: the only way to get a [`Loaded`]).
+    pub fn from_loaded(loaded: &Loaded) -> Self {
+        Trainer::new(loaded.scenario.clone(), loaded.data.clone())
+    }
+
+    /// `scenario` and `data` must already be checked against each other.
+    fn new(scenario: Scenario, data: Splits) -> Self {
         let (d, k) = (data.train.features(), data.train.classes);
         let m = scenario.hidden;
         let n = data.train.rows();
