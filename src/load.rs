@@ -52,6 +52,9 @@ pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 /// [`crate::train::Trainer::from_loaded`] needs no other proof. The fields stay public
 /// for reading and for the adjustments that change no checked size (a variant's name
 /// and positions, a restart's seeds).
+// `#[non_exhaustive]` would keep out other crates only; the private field keeps out the
+// other modules of this one too.
+#[allow(clippy::manual_non_exhaustive)]
 #[derive(Clone, Debug)]
 pub struct Loaded {
     /// The scenario file as given on the command line.
