@@ -347,6 +347,7 @@ pub struct State<'a> {
 /// proximal mode the weights of retained units are then soft-thresholded by lr·l1.
 /// Records changed elements in the log, leaves the old values in `state.prev`, and checks
 /// the new values against the bounds — all in one pass over each tensor.
+/// ([`super::reference::step`] is the same update written plainly.)
 pub fn apply(settings: Settings, gradient: Gradient, state: State) -> Applied {
     let Settings { lr, reg, bounds } = settings;
     let Gradient { data, masks } = gradient;
