@@ -1,10 +1,10 @@
 //! The pure numeric core: parameters, initialization, forward/backward, dropout, SGD
 //! and the finite-difference gradient check.
 //!
-//! Read [`reference`] first: the whole network in plain ndarray, the lecture's formulas
-//! one line each. [`model`] (forward, backward) and [`sgd`] (the step) compute the same
-//! numbers fast, with [`products`] and [`exp`] as their kernels; the tests check them
-//! against the reference.
+//! Read [`reference`](mod@reference) first: the whole network in plain ndarray, the
+//! lecture's formulas one line each. [`model`] (forward, backward) and [`sgd`] (the step)
+//! compute the same numbers fast, with [`products`] and [`exp`] as their kernels; the tests
+//! check them against the reference.
 //!
 //! Depends on ndarray; rand and rand_distr (the seeded draws of [`init`] and [`dropout`]);
 //! gemm and rayon (the largest products on all threads, the largest tensors' updates in

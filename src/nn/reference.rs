@@ -48,7 +48,7 @@ pub fn forward(
     Forward { xt, z1, h, logits, y_hat }
 }
 
-/// The loss the trainer reports: −(1/n) Σᵢ ln ŷᵢ[yᵢ] + Σ_l (α_l/2 ‖W_l‖² + β_l Σ|W_l|), the
+/// The loss the trainer reports: −(1/n) Σᵢ ln ŷᵢ\[yᵢ\] + Σ_l (α_l/2 ‖W_l‖² + β_l Σ|W_l|), the
 /// L1 term in both L1 modes (α = l2, β = l1; biases are not penalized).
 pub fn loss(f: &Forward, y: &[usize], w1: &Array2<f64>, w2: &Array2<f64>, reg: &Reg) -> f64 {
     let ce = -y.iter().enumerate().map(|(i, &c)| f.y_hat[[i, c]].ln()).sum::<f64>() / y.len() as f64;
