@@ -49,9 +49,10 @@ pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 
 /// A scenario and its data, checked against each other: only [`finish`] makes one (the
 /// private field), so holding a `Loaded` means every check here has passed, and
-/// [`crate::train::Trainer::from_loaded`] needs no other proof. The fields stay public
-/// for reading and for the adjustments that change no checked size (a variant's name
-/// and positions, a restart's seeds).
+/// [`crate::train::Trainer::from_loaded`] needs no other proof. The fields stay public,
+/// for reading and for the adjustments that change nothing checked (a variant's name and
+/// positions, a restart's seeds); changing the network or the data afterwards would void
+/// the check, and no caller does.
 // `#[non_exhaustive]` would keep out other crates only; the private field keeps out the
 // other modules of this one too.
 #[allow(clippy::manual_non_exhaustive)]
