@@ -9,7 +9,7 @@ fn train(c: &mut Criterion) {
     for name in ["tiny", "digits", "wide"] {
         let loaded =
             nnviz::load::load(&format!("benches/workloads/{name}.toml"), None).expect("workload loads");
-        let mut t = Trainer::new(loaded.scenario, loaded.data);
+        let mut t = Trainer::from_loaded(&loaded);
         g.throughput(Throughput::Elements(1));
         g.bench_function(name, |b| b.iter(|| t.step()));
     }

@@ -52,7 +52,7 @@ fn figures(name: &str, seconds: f64) {
     let steps_override = Some(u64::MAX / 2);
 
     // Headless: the trainer alone, logging as the scenario says, for the same time.
-    let mut t = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
+    let mut t = Trainer::from_loaded(&loaded);
     let start = Instant::now();
     let mut steps = 0u64;
     while start.elapsed().as_secs_f64() < seconds {

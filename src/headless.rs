@@ -180,7 +180,7 @@ pub fn train(
     out: &mut dyn Write,
     stop: &dyn Fn() -> bool,
 ) -> io::Result<Finished> {
-    let mut t = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
+    let mut t = Trainer::from_loaded(loaded);
     let name = loaded.scenario.name.as_str();
     let file = loaded.file.as_str();
     let log_every = loaded.scenario.train.log_every;
@@ -421,7 +421,7 @@ struct InspectLine<'a> {
 
 /// `--inspect`: step 0's state on the first training batch, nothing updated.
 pub fn inspect(loaded: &Loaded, out: &mut impl Write) -> io::Result<()> {
-    let t = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
+    let t = Trainer::from_loaded(loaded);
     let i = t.inspect();
     let n = i.y.len();
     let rows = |a: &ndarray::Array2<f64>| matrix(&a.slice(ndarray::s![..n, ..]).to_owned());

@@ -47,13 +47,23 @@ pub fn memory_needed(d: usize, m: usize, k: usize, rows: usize, train_rows: usiz
 /// The largest scenario file read: inline data beyond a few MiB belongs in a csv file.
 pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 
-/// A scenario and its data, ready for a [`crate::train::Trainer`].
+/// A scenario and its data, checked against each other: only [`finish`] makes one (the
+/// private field), so holding a `Loaded` means every check here has passed, and
+/// [`crate::train::Trainer::from_loaded`] needs no other proof. The fields stay public,
+/// for reading and for the adjustments that change nothing checked (a variant's name and
+/// positions, a restart's seeds); changing the network or the data afterwards would void
+/// the check, and no caller does.
+// `#[non_exhaustive]` would keep out other crates only; the private field keeps out the
+// other modules of this one too.
+#[allow(clippy::manual_non_exhaustive)]
 #[derive(Clone, Debug)]
 pub struct Loaded {
     /// The scenario file as given on the command line.
     pub file: String,
     pub scenario: Scenario,
     pub data: Splits,
+    /// Private, so that no other module can build a `Loaded`.
+    _checked: (),
 }
 
 /// The text of a scenario argument: a file, or the name of a bundled scenario.
@@ -128,7 +138,7 @@ pub fn finish(file: &str, scenario: Scenario) -> Result<Loaded, ScenarioError> {
     check_sizes_before_data(file, &scenario)?;
     let data = load_data(file, &scenario)?;
     check_shapes(file, &scenario, &data)?;
-    Ok(Loaded { file: file.to_string(), scenario, data })
+    Ok(Loaded { file: file.to_string(), scenario, data, _checked: () })
 }
 
 fn err(file: &str, s: &Scenario, key: &str, reason: impl Into<String>) -> ScenarioError {

@@ -86,7 +86,7 @@ fn fixed_masks_make_every_sub_network_the_same() {
 #[test]
 fn sub_networks_are_the_first_masks_of_the_dropout_stream() {
     let loaded = nnviz::load::load("regularization/dropout", None).unwrap();
-    let mut t = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
+    let mut t = Trainer::from_loaded(&loaded);
     let (d, m) = (t.params.inputs(), t.params.hidden());
     let masks = sub_networks(&loaded.scenario.dropout, d, m, 100);
     // K = 1 ⊂ K = 10 ⊂ K = 100, and sub-network i is training step i's mask.

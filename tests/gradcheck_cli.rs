@@ -16,7 +16,7 @@ const TENSORS: [&str; 4] = ["W1", "b1", "W2", "b2"];
 
 fn trained(name: &str, steps: u64) -> Trainer {
     let loaded = nnviz::load::load(name, None).unwrap();
-    let mut t = Trainer::new(loaded.scenario, loaded.data);
+    let mut t = Trainer::from_loaded(&loaded);
     for _ in 0..steps {
         t.step();
     }

@@ -6,9 +6,10 @@ use ndarray::{Array1, Array2, array, s};
 use nnviz::nn::dropout::Dropout;
 use nnviz::nn::gradcheck::analytic;
 use nnviz::nn::model::{argmax, backward, evaluate, forward, loss_and_grads, sign};
-use nnviz::nn::sgd::{ChangeLog, Update};
+use nnviz::nn::sgd::{ChangeLog, Gradient, Settings, State, Update};
 use nnviz::nn::{Grads, Masks, Params, Reg, Tensor, Workspace};
 use nnviz::scenario::{DropoutMode, DropoutSpec, L1Mode};
+use nnviz::train::ensemble::sub_networks;
 
 /// `sgd::apply` from the data gradient `g`, checking on the way that it records the old
 /// values in `prev` and that its applied gradient is `model::regularize`'s.
@@ -25,7 +26,11 @@ fn apply(
     let mut prev = Params::zeros(p.inputs(), p.hidden(), p.classes());
     let bounds = nnviz::nn::sgd::penalty_bounds(p, reg);
     let mut applied = Grads::zeros(p.inputs(), p.hidden(), p.classes());
-    nnviz::nn::sgd::apply(p, g, &mut applied, lr, reg, masks, log, step, &mut prev, &bounds);
+    nnviz::nn::sgd::apply(
+        Settings { lr, reg, bounds: &bounds },
+        Gradient { data: g, masks },
+        State { params: p, prev: &mut prev, applied: &mut applied, log, step },
+    );
     assert_eq!(prev, before);
     let mut expected = Grads::zeros(p.inputs(), p.hidden(), p.classes());
     nnviz::nn::model::regularize(&before, g, reg, masks, &mut expected);
@@ -393,26 +398,17 @@ fn update_ratio_is_none_when_either_norm_is_zero() {
 }
 
 // ---------------------------------------------------------------- dropout
-
-/// `count` masks drawn in a row.
-fn draws(dropout: &mut Dropout, d: usize, m: usize, count: usize) -> Vec<Masks> {
-    (0..count)
-        .map(|_| {
-            let mut masks = Masks::ones(d, m);
-            dropout.draw(&mut masks);
-            masks
-        })
-        .collect()
-}
+// Masks drawn in a row from a fresh `Dropout` are what `ensemble::sub_networks` returns,
+// so the tests below draw through it.
 
 #[test]
 fn dropout_draws_are_seeded_fresh_and_scaled() {
     let (d, m) = (50, 40);
     let spec = dropout_spec(0.5, 0.8, DropoutMode::Inverted, 7);
-    let a = draws(&mut Dropout::new(&spec), d, m, 200);
-    assert_eq!(a, draws(&mut Dropout::new(&spec), d, m, 200), "same seed, same masks");
+    let a = sub_networks(&spec, d, m, 200);
+    assert_eq!(a, sub_networks(&spec, d, m, 200), "same seed, same masks");
     let other = dropout_spec(0.5, 0.8, DropoutMode::Inverted, 8);
-    assert_ne!(a, draws(&mut Dropout::new(&other), d, m, 200), "another seed");
+    assert_ne!(a, sub_networks(&other, d, m, 200), "another seed");
     for w in a.windows(2) {
         assert_ne!(w[0].input, w[1].input, "a fresh input mask each step");
         assert_ne!(w[0].hidden, w[1].hidden, "a fresh hidden mask each step");
@@ -431,7 +427,7 @@ fn dropout_draws_are_seeded_fresh_and_scaled() {
 
     // Classic: kept units carry 1.
     let classic = dropout_spec(0.5, 0.8, DropoutMode::Classic, 7);
-    for masks in draws(&mut Dropout::new(&classic), d, m, 20) {
+    for masks in sub_networks(&classic, d, m, 20) {
         assert!(masks.input.iter().chain(&masks.hidden).all(|&v| v == 0.0 || v == 1.0));
     }
 }
@@ -440,15 +436,14 @@ fn dropout_draws_are_seeded_fresh_and_scaled() {
 fn dropout_fixed_layers_and_keep_one_do_not_use_the_generator() {
     let (d, m) = (6, 30);
     let random_hidden = dropout_spec(1.0, 0.5, DropoutMode::Inverted, 3);
-    let mut dropout = Dropout::new(&random_hidden);
-    assert!(dropout.active());
-    let reference = draws(&mut dropout, d, m, 10);
+    assert!(Dropout::new(&random_hidden).active());
+    let reference = sub_networks(&random_hidden, d, m, 10);
     assert!(reference.iter().all(|masks| masks.input == Array1::<f64>::ones(d)));
 
     // A fixed input mask draws nothing: the hidden masks are the same sequence.
     let fixed = vec![true, false, true, true, false, true];
     let fixed_input = DropoutSpec { input_mask: Some(fixed.clone()), ..random_hidden.clone() };
-    let masks = draws(&mut Dropout::new(&fixed_input), d, m, 10);
+    let masks = sub_networks(&fixed_input, d, m, 10);
     for (a, b) in masks.iter().zip(&reference) {
         assert_eq!(a.hidden, b.hidden);
         let expected: Array1<f64> = fixed.iter().map(|&k| if k { 1.0 } else { 0.0 }).collect();
@@ -456,13 +451,12 @@ fn dropout_fixed_layers_and_keep_one_do_not_use_the_generator() {
     }
     // A random input layer does draw, so the hidden sequence moves on.
     let both = dropout_spec(0.5, 0.5, DropoutMode::Inverted, 3);
-    let masks = draws(&mut Dropout::new(&both), d, m, 10);
+    let masks = sub_networks(&both, d, m, 10);
     assert!(masks.iter().zip(&reference).any(|(a, b)| a.hidden != b.hidden));
 
     let none = dropout_spec(1.0, 1.0, DropoutMode::Inverted, 3);
-    let mut dropout = Dropout::new(&none);
-    assert!(!dropout.active());
-    assert!(draws(&mut dropout, d, m, 3).iter().all(|masks| *masks == Masks::ones(d, m)));
+    assert!(!Dropout::new(&none).active());
+    assert!(sub_networks(&none, d, m, 3).iter().all(|masks| *masks == Masks::ones(d, m)));
     assert!(Dropout::new(&DropoutSpec { hidden_mask: Some(vec![true; m]), ..none }).active());
 }
 

@@ -46,7 +46,7 @@ static GLOBAL: Counting = Counting;
 /// warm-up, and the products handed to matrixmultiply meanwhile.
 fn allocations(name: &str, steps: u64) -> (usize, usize) {
     let loaded = nnviz::load::load(name, None).unwrap();
-    let mut t = nnviz::train::Trainer::new(loaded.scenario, loaded.data);
+    let mut t = nnviz::train::Trainer::from_loaded(&loaded);
     for _ in 0..t.steps_per_epoch() + 1 {
         t.step();
     }

@@ -21,7 +21,7 @@ fn from_toml(src: &str) -> Loaded {
 
 /// The statuses after `steps` steps.
 fn statuses(l: &Loaded, steps: u64) -> [TensorStatus; 4] {
-    let mut t = Trainer::new(l.scenario.clone(), l.data.clone());
+    let mut t = Trainer::from_loaded(l);
     for _ in 0..steps {
         t.step();
     }
@@ -59,7 +59,7 @@ fn zero_w2_waits_one_step_then_moves() {
     assert!(s[0].changes_next_step && s[1].changes_next_step);
     let s = statuses(&l, 2);
     assert_eq!(codes(&s), [Moving; 4]);
-    let mut t = Trainer::new(l.scenario.clone(), l.data.clone());
+    let mut t = Trainer::from_loaded(&l);
     t.step();
     t.step();
     assert_eq!(t.changes.first_change_step(Tensor::W1), Some(2));
@@ -108,7 +108,7 @@ fn not_frozen_after_step_1(src: &str, seeds: u64, case: impl Fn(&Trainer) -> boo
     let mut checked = 0;
     for seed in 0..seeds {
         let l = from_toml(&format!("{src}seed = {seed}\n"));
-        let mut t = Trainer::new(l.scenario.clone(), l.data.clone());
+        let mut t = Trainer::from_loaded(&l);
         t.step();
         if !case(&t) {
             continue;
@@ -190,7 +190,7 @@ hidden_mask = [0, 0, 0]
 fn changes_next_step_agrees_with_the_step_taken() {
     for name in ["zero_w2", "constant_init", "dropout_slide", "random_init"] {
         let l = bundled(name);
-        let mut t = Trainer::new(l.scenario.clone(), l.data.clone());
+        let mut t = Trainer::from_loaded(&l);
         for _ in 0..4 {
             let said = t.diagnose().status.each_ref().map(|s| s.changes_next_step);
             let before = t.params.clone();

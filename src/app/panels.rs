@@ -330,7 +330,7 @@ mod tests {
 
     fn trainer(name: &str, steps: u64) -> Trainer {
         let l = crate::load::load(name, None).unwrap();
-        let mut t = Trainer::new(l.scenario, l.data);
+        let mut t = Trainer::from_loaded(&l);
         for _ in 0..steps {
             t.step();
         }

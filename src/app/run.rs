@@ -50,7 +50,7 @@ impl std::fmt::Debug for Pending {
 
 impl Run {
     pub fn new(loaded: Loaded, stop_at: u64) -> Self {
-        let mut trainer = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
+        let mut trainer = Trainer::from_loaded(&loaded);
         let constant_guess = loaded.data.train.class_entropy();
         let metrics = trainer.metrics();
         let diagnosis = trainer.diagnose();
@@ -74,7 +74,7 @@ impl Run {
     /// [`Run::new`], but in the interactive loop a network whose evaluation is slow
     /// starts with empty numbers and evaluates step 0 on another thread.
     pub fn start(loaded: Loaded, stop_at: u64, background: bool) -> Self {
-        let trainer = Trainer::new(loaded.scenario.clone(), loaded.data.clone());
+        let trainer = Trainer::from_loaded(&loaded);
         let constant_guess = loaded.data.train.class_entropy();
         let history = History::new(HISTORY_POINTS, loaded.scenario.train.log_every);
         let mut run = Run {

@@ -1,5 +1,15 @@
 //! The pure numeric core: parameters, initialization, forward/backward, dropout, SGD
-//! and the finite-difference gradient check. Depends on ndarray and rand only.
+//! and the finite-difference gradient check.
+//!
+//! Read [`reference`](mod@reference) first: the whole network in plain ndarray, the
+//! lecture's formulas one line each. [`model`] (forward, backward) and [`sgd`] (the step)
+//! compute the same numbers fast, with [`products`] and [`exp`] as their kernels; the tests
+//! check them against the reference.
+//!
+//! Depends on ndarray; rand and rand_distr (the seeded draws of [`init`] and [`dropout`]);
+//! gemm and rayon (the largest products on all threads, the largest tensors' updates in
+//! two halves); and of the crate only on the settings types in `crate::scenario` (init,
+//! L1 mode, dropout) — on nothing of training runs, the UI or the command line.
 
 pub mod dropout;
 pub mod exp;
@@ -8,6 +18,7 @@ pub mod init;
 pub mod model;
 pub mod params;
 pub mod products;
+pub mod reference;
 pub mod sgd;
 
 pub use model::{Masks, Reg, Workspace};

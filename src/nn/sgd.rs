@@ -313,24 +313,45 @@ fn update(rule: Rule, s: Slices) -> Pass {
     Pass { bounded, newly_changed }
 }
 
-/// One SGD step from the data gradient `data`: the applied gradient (data term + L2, + L1
-/// in subgradient mode, 0 on dropped units) goes into `grads`, p ← p − lr·grads, and in
+/// How every step updates: the learning rate, the regularization, and per tensor the
+/// magnitude the new values are checked against (see [`penalty_bounds`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Settings<'a> {
+    pub lr: f64,
+    pub reg: &'a Reg,
+    pub bounds: &'a [f64; 4],
+}
+
+/// What a step starts from: the data term of the gradient (the cross-entropy part, from
+/// [`super::model::backward`]) and the dropout masks of the batch it came from.
+#[derive(Clone, Copy, Debug)]
+pub struct Gradient<'a> {
+    pub data: &'a Grads,
+    pub masks: &'a Masks,
+}
+
+/// What a step changes: the parameters, the buffer that receives their old values, the
+/// applied gradient, and the record of changed elements with the step's number.
+#[derive(Debug)]
+pub struct State<'a> {
+    pub params: &'a mut Params,
+    pub prev: &'a mut Params,
+    pub applied: &'a mut Grads,
+    pub log: &'a mut ChangeLog,
+    /// The number this step is recorded under (counted from 1).
+    pub step: u64,
+}
+
+/// One SGD step: the applied gradient (data term + L2, + L1 in subgradient mode, 0 on
+/// dropped units) goes into `state.applied`, params ← params − lr·applied, and in
 /// proximal mode the weights of retained units are then soft-thresholded by lr·l1.
-/// Records changed elements in `log` as step `step`, leaves the old values in `prev`,
-/// and checks the new values against `bounds` — all in one pass over each tensor.
-#[allow(clippy::too_many_arguments)]
-pub fn apply(
-    p: &mut Params,
-    data: &Grads,
-    grads: &mut Grads,
-    lr: f64,
-    reg: &Reg,
-    masks: &Masks,
-    log: &mut ChangeLog,
-    step: u64,
-    prev: &mut Params,
-    bounds: &[f64; 4],
-) -> Applied {
+/// Records changed elements in the log, leaves the old values in `state.prev`, and checks
+/// the new values against the bounds — all in one pass over each tensor.
+/// ([`super::reference::step`] is the same update written plainly.)
+pub fn apply(settings: Settings, gradient: Gradient, state: State) -> Applied {
+    let Settings { lr, reg, bounds } = settings;
+    let Gradient { data, masks } = gradient;
+    let State { params: p, prev, applied: grads, log, step } = state;
     let mut out = Applied { bounded: true };
     let all_kept = masks.all_kept();
     let l1_in_gradient = reg.l1_in_gradient();

@@ -10,6 +10,7 @@ use super::diagnose::{self, Diagnosis};
 use super::frozen::{Factors, Why};
 use super::status::Facts;
 use crate::data::Splits;
+use crate::load::Loaded;
 use crate::nn::dropout::Dropout;
 use crate::nn::init::init_params;
 use crate::nn::model::{self, Masks, Reg, Workspace};
@@ -94,8 +95,14 @@ pub struct Inspection {
 }
 
 impl Trainer {
-    /// `scenario` and `data` must already be checked against each other (see `crate::load`).
-    pub fn new(scenario: Scenario, data: Splits) -> Self {
+    /// A trainer at step 0 for a loaded scenario (which [`crate::load`] has checked
+    /// against its data: the only way to get a [`Loaded`]).
+    pub fn from_loaded(loaded: &Loaded) -> Self {
+        Trainer::new(loaded.scenario.clone(), loaded.data.clone())
+    }
+
+    /// `scenario` and `data` must already be checked against each other.
+    fn new(scenario: Scenario, data: Splits) -> Self {
         let (d, k) = (data.train.features(), data.train.classes);
         let m = scenario.hidden;
         let n = data.train.rows();
@@ -209,16 +216,15 @@ impl Trainer {
         // The weights this step started from were checked by the previous one (or at start).
         let started_bounded = self.last_step.bounded;
         self.last_step = sgd::apply(
-            &mut self.params,
-            &self.data_grads,
-            &mut self.grads,
-            lr,
-            &self.reg,
-            &self.masks,
-            &mut self.changes,
-            self.step,
-            &mut self.prev,
-            &self.bounds,
+            sgd::Settings { lr, reg: &self.reg, bounds: &self.bounds },
+            sgd::Gradient { data: &self.data_grads, masks: &self.masks },
+            sgd::State {
+                params: &mut self.params,
+                prev: &mut self.prev,
+                applied: &mut self.grads,
+                log: &mut self.changes,
+                step: self.step,
+            },
         );
         // Why each tensor still frozen did not move, read off this step's factors: the
         // parameters it started from (now in `prev`) and its applied gradient.
