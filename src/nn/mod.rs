@@ -8,8 +8,9 @@
 //!
 //! Depends on ndarray; rand and rand_distr (the seeded draws of [`init`] and [`dropout`]);
 //! gemm and rayon (the largest products on all threads, the largest tensors' updates in
-//! two halves); and of the crate only on the settings types in `crate::scenario` (init,
-//! L1 mode, dropout) — on nothing of training runs, the UI or the command line.
+//! two halves); strum (the names of the setting enums). Nothing else of the crate: the
+//! settings it runs on (`InitSpec`, `L1Mode`, `DropoutSpec`) are defined here and
+//! re-exported by `crate::scenario`; nothing of training runs, the UI or the command line.
 
 pub mod dropout;
 pub mod exp;

@@ -98,11 +98,7 @@ impl Trainer {
     /// A trainer at step 0 for a loaded scenario (which [`crate::load`] has checked
     /// against its data: the only way to get a [`Loaded`]).
     pub fn from_loaded(loaded: &Loaded) -> Self {
-        Trainer::new(loaded.scenario.clone(), loaded.data.clone())
-    }
-
-    /// `scenario` and `data` must already be checked against each other.
-    fn new(scenario: Scenario, data: Splits) -> Self {
+        let (scenario, data) = (loaded.scenario.clone(), loaded.data.clone());
         let (d, k) = (data.train.features(), data.train.classes);
         let m = scenario.hidden;
         let n = data.train.rows();
