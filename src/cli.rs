@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::scenario::ScenarioError;
+use crate::error::InputError;
 
 /// Watch the lecture's two-layer network learn: weights, gradients, loss and frozen
 /// parameters, live in the terminal or as JSON Lines.
@@ -88,7 +88,7 @@ pub enum Mode {
 impl Cli {
     /// Parse `std::env::args`; clap's own errors become one line. `Err(Ok(code))`
     /// means help or version was printed.
-    pub fn parse_args() -> Result<Cli, Result<std::process::ExitCode, ScenarioError>> {
+    pub fn parse_args() -> Result<Cli, Result<std::process::ExitCode, InputError>> {
         Cli::try_parse().map_err(|e| {
             use clap::error::ErrorKind;
             match e.kind() {
@@ -96,14 +96,14 @@ impl Cli {
                     let _ = e.print();
                     Ok(std::process::ExitCode::SUCCESS)
                 }
-                _ => Err(ScenarioError::cli(one_line(&e.to_string()))),
+                _ => Err(InputError::cli(one_line(&e.to_string()))),
             }
         })
     }
 
     /// Reject combinations that make no sense.
-    pub fn mode(&self) -> Result<Mode, ScenarioError> {
-        let bad = |what: &str| Err(ScenarioError::cli(what.to_string()));
+    pub fn mode(&self) -> Result<Mode, InputError> {
+        let bad = |what: &str| Err(InputError::cli(what.to_string()));
         let exclusive = [self.list, self.check, self.inspect, self.headless];
         if exclusive.iter().filter(|&&b| b).count() > 1 {
             return bad("--list, --check, --inspect and --headless exclude each other");

@@ -3,6 +3,8 @@
 //! From a file to a run:
 //!
 //! - [`cli`]: the command line (clap).
+//! - [`error`]: `InputError`, the one error of bad input (files, arguments, sweeps): one
+//!   line `FILE:LINE:COL: KEY: REASON`, exit status 2.
 //! - [`bundled`]: the scenarios embedded in the binary, found by name.
 //! - [`files`]: reading and writing the user's files safely (regular files only, size
 //!   limits, whole-or-nothing writes).
@@ -41,6 +43,7 @@ pub mod app;
 pub mod bundled;
 pub mod cli;
 pub mod data;
+pub mod error;
 pub mod files;
 pub mod headless;
 pub mod json;

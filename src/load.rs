@@ -9,7 +9,7 @@ use crate::data::{self, Splits};
 use crate::files::{self, FileError};
 use crate::nn::Tensor;
 use crate::nn::init::shape_of;
-use crate::scenario::{self, Init, Scenario, ScenarioError, Source};
+use crate::scenario::{self, Init, InputError, Scenario, Source};
 
 /// The largest size nnviz agrees to hold: parameters, samples × features, batch × hidden.
 pub const MAX_SIZE: usize = 100_000_000;
@@ -74,14 +74,14 @@ pub struct Text {
     pub stem: String,
 }
 
-pub fn read(arg: &str) -> Result<Text, ScenarioError> {
+pub fn read(arg: &str) -> Result<Text, InputError> {
     let path = Path::new(arg);
     let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let looked = std::fs::metadata(path);
     if looked.as_ref().is_ok_and(std::fs::Metadata::is_file) {
         let bytes = files::read_limited(path, MAX_SCENARIO_BYTES).map_err(|e| match e {
             FileError::TooBig(_) => too_big(arg, path),
-            e => ScenarioError::new(arg, None, "", format!("cannot read: {e}")),
+            e => InputError::new(arg, None, "", format!("cannot read: {e}")),
         })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         return Ok(Text { file: arg.to_string(), bytes, base, stem: stem(path) });
@@ -98,7 +98,7 @@ pub fn read(arg: &str) -> Result<Text, ScenarioError> {
         Ok(_) => "is not a file".to_owned(),
         Err(e) => e.to_string(),
     };
-    Err(ScenarioError::cli(format!(
+    Err(InputError::cli(format!(
         "{arg}: {what}, and no bundled scenario has that name (nnviz --list shows them)"
     )))
 }
@@ -106,7 +106,7 @@ pub fn read(arg: &str) -> Result<Text, ScenarioError> {
 /// A scenario file too big to be one, at the byte where it passes the limit. Large inline
 /// arrays cost far more memory in the TOML parser than as numbers, and the same numbers in
 /// a csv file are read as they come.
-fn too_big(arg: &str, path: &Path) -> ScenarioError {
+fn too_big(arg: &str, path: &Path) -> InputError {
     let limit = files::bytes(MAX_SCENARIO_BYTES);
     let reason = format!(
         "the file is larger than {limit}, the limit for a scenario; put large data in a csv file \
@@ -119,11 +119,11 @@ fn too_big(arg: &str, path: &Path) -> ScenarioError {
         let text = String::from_utf8_lossy(&bytes);
         Some(scenario::pos_of(&text, text.len()))
     });
-    ScenarioError::new(arg, pos, "", reason)
+    InputError::new(arg, pos, "", reason)
 }
 
 /// Read, parse, validate and load the data of one scenario.
-pub fn load(arg: &str, seed: Option<u64>) -> Result<Loaded, ScenarioError> {
+pub fn load(arg: &str, seed: Option<u64>) -> Result<Loaded, InputError> {
     let text = read(arg)?;
     let mut scenario = scenario::parse_bytes(&text.file, &text.bytes, &text.base, &text.stem)?;
     if let Some(seed) = seed {
@@ -134,18 +134,18 @@ pub fn load(arg: &str, seed: Option<u64>) -> Result<Loaded, ScenarioError> {
 
 /// Load the data of a validated scenario and check it against the network: what every
 /// way of making a scenario (a file, a sweep variant) ends with.
-pub fn finish(file: &str, scenario: Scenario) -> Result<Loaded, ScenarioError> {
+pub fn finish(file: &str, scenario: Scenario) -> Result<Loaded, InputError> {
     check_sizes_before_data(file, &scenario)?;
     let data = load_data(file, &scenario)?;
     check_shapes(file, &scenario, &data)?;
     Ok(Loaded { file: file.to_string(), scenario, data, _checked: () })
 }
 
-fn err(file: &str, s: &Scenario, key: &str, reason: impl Into<String>) -> ScenarioError {
-    ScenarioError::new(file, s.pos(key), key, reason)
+fn err(file: &str, s: &Scenario, key: &str, reason: impl Into<String>) -> InputError {
+    InputError::new(file, s.pos(key), key, reason)
 }
 
-fn load_data(file: &str, s: &Scenario) -> Result<Splits, ScenarioError> {
+fn load_data(file: &str, s: &Scenario) -> Result<Splits, InputError> {
     let d = &s.data;
     let all = data::load(&d.source, d.seed).map_err(|e| {
         let key = match d.source {
@@ -168,7 +168,7 @@ fn load_data(file: &str, s: &Scenario) -> Result<Splits, ScenarioError> {
 }
 
 /// Checks that need the data's shape: init values, masks and the size bounds.
-fn check_shapes(file: &str, s: &Scenario, data: &Splits) -> Result<(), ScenarioError> {
+fn check_shapes(file: &str, s: &Scenario, data: &Splits) -> Result<(), InputError> {
     let (d, m, k) = (data.train.features(), s.hidden, data.train.classes);
     check_parameters(file, s, d, m, k)?;
     check_batch(file, s, data.train.rows())?;
@@ -214,7 +214,7 @@ fn check_shapes(file: &str, s: &Scenario, data: &Splits) -> Result<(), ScenarioE
 
 /// The parameter count m·d + m + k·m + k against [`MAX_SIZE`], blaming `data.classes` when
 /// the output layer is the larger part (and the file gives it), else `network.hidden`.
-fn check_parameters(file: &str, s: &Scenario, d: usize, m: usize, k: usize) -> Result<(), ScenarioError> {
+fn check_parameters(file: &str, s: &Scenario, d: usize, m: usize, k: usize) -> Result<(), InputError> {
     let count = |a: usize, b: usize| a.checked_mul(b.checked_add(1)?);
     let (hidden_part, output_part) = (count(m, d), count(k, m));
     let total = hidden_part.zip(output_part).and_then(|(a, b)| a.checked_add(b));
@@ -236,7 +236,7 @@ fn check_parameters(file: &str, s: &Scenario, d: usize, m: usize, k: usize) -> R
 
 /// Sizes known before any data is made (synthetic sources): the parameters, and the blob
 /// centres (classes × features), so a huge value is refused before it is allocated.
-fn check_sizes_before_data(file: &str, s: &Scenario) -> Result<(), ScenarioError> {
+fn check_sizes_before_data(file: &str, s: &Scenario) -> Result<(), InputError> {
     let (d, k) = match s.data.source {
         Source::Blobs { classes, features, .. } => (features, classes),
         Source::Spiral { classes, .. } => (2, classes),
@@ -275,7 +275,7 @@ fn check_sizes_before_data(file: &str, s: &Scenario) -> Result<(), ScenarioError
 }
 
 /// Effective batch × hidden units against [`MAX_SIZE`].
-fn check_batch(file: &str, s: &Scenario, train_rows: usize) -> Result<(), ScenarioError> {
+fn check_batch(file: &str, s: &Scenario, train_rows: usize) -> Result<(), InputError> {
     let (batch, m) = (s.train.batch_size.min(train_rows), s.hidden);
     if batch.checked_mul(m).is_none_or(|b| b > MAX_SIZE) {
         let key = if s.pos("train.batch_size").is_some() { "train.batch_size" } else { "network.hidden" };
@@ -302,7 +302,7 @@ fn check_memory(
     (d, m, k): (usize, usize, usize),
     rows: usize,
     train_rows: usize,
-) -> Result<(), ScenarioError> {
+) -> Result<(), InputError> {
     let batch = s.train.batch_size.min(train_rows);
     let need = memory_needed(d, m, k, rows, train_rows, batch);
     if need <= u128::from(MEMORY_LIMIT) {

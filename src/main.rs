@@ -7,22 +7,23 @@ use std::process::ExitCode;
 
 use nnviz::app::{App, Overrides};
 use nnviz::cli::{Cli, Mode};
+use nnviz::error::InputError;
 use nnviz::load::{self, Loaded};
-use nnviz::scenario::{ScenarioError, Source};
+use nnviz::scenario::Source;
 use nnviz::text::{escape, paragraph};
 use nnviz::{bundled, headless, scenario, sweep};
 use rayon::prelude::*;
 
 /// Exit statuses: 0 done, 2 bad command line or scenario, 1 anything else.
 enum Failure {
-    Usage(ScenarioError),
+    Usage(InputError),
     Io(String),
     /// The reader of stdout went away (`nnviz --headless … | head`): not an error.
     Closed,
 }
 
-impl From<ScenarioError> for Failure {
-    fn from(e: ScenarioError) -> Self {
+impl From<InputError> for Failure {
+    fn from(e: InputError) -> Self {
         Failure::Usage(e)
     }
 }
@@ -101,7 +102,7 @@ fn ui(cli: &Cli) -> Result<ExitCode, Failure> {
     // Every scenario error is reported before the screen opens.
     let runs = load_all(cli)?;
     if !io::stdout().is_terminal() {
-        return Err(Failure::Usage(ScenarioError::cli(
+        return Err(Failure::Usage(InputError::cli(
             "stdout is not a terminal: the UI needs one (use --headless for JSON Lines)",
         )));
     }
@@ -191,7 +192,7 @@ fn gradcheck(t: &nnviz::train::Trainer, all: bool) -> headless::GradcheckLine {
 /// A `--dump` target must be a file that can be replaced whole, and none the run reads.
 fn check_dump_target(path: &Path, cli: &Cli, runs: &[Loaded]) -> Result<(), Failure> {
     let refuse =
-        |why: &str| Err(Failure::Usage(ScenarioError::cli(format!("--dump {}: {why}", path.display()))));
+        |why: &str| Err(Failure::Usage(InputError::cli(format!("--dump {}: {why}", path.display()))));
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
     if path.is_dir() {
         return refuse("is a folder; give a file name");

@@ -12,8 +12,9 @@ use std::fmt;
 
 use toml::{Table, Value};
 
+use crate::error::InputError;
 use crate::load::{self, Loaded};
-use crate::scenario::{self, ScenarioError};
+use crate::scenario;
 use crate::text;
 
 /// The most variants one sweep may give: each holds its own copy of the data.
@@ -40,8 +41,8 @@ impl fmt::Display for Sweep {
 
 /// Parse the argument of one `--sweep`: `KEY=V1,V2,…`. The values are split on the commas
 /// outside brackets, braces and quotes; each must be a TOML value or a bare word (a string).
-pub fn parse_sweep(arg: &str) -> Result<Sweep, ScenarioError> {
-    let fail = |reason: String| ScenarioError::cli(format!("--sweep {arg}: {reason}"));
+pub fn parse_sweep(arg: &str) -> Result<Sweep, InputError> {
+    let fail = |reason: String| InputError::cli(format!("--sweep {arg}: {reason}"));
     let Some((key, list)) = arg.split_once('=') else {
         return Err(fail("expected KEY=V1,V2,… (there is no \"=\")".to_owned()));
     };
@@ -57,7 +58,7 @@ pub fn parse_sweep(arg: &str) -> Result<Sweep, ScenarioError> {
 /// The base file is loaded first, and its errors are reported as without a sweep. Each
 /// variant's `positions` are those of the base file. Without sweeps, the one variant is
 /// the scenario itself.
-pub fn expand(arg: &str, sweeps: &[Sweep], seed: Option<u64>) -> Result<Vec<Loaded>, ScenarioError> {
+pub fn expand(arg: &str, sweeps: &[Sweep], seed: Option<u64>) -> Result<Vec<Loaded>, InputError> {
     let values = check_all(sweeps, seed)?;
 
     let text = load::read(arg)?;
@@ -71,7 +72,7 @@ pub fn expand(arg: &str, sweeps: &[Sweep], seed: Option<u64>) -> Result<Vec<Load
     // Errors only the data can show (a mask's length, …) are the base file's own.
     drop(load::finish(&text.file, base.clone())?);
 
-    let internal = |reason: String| ScenarioError::new(&text.file, None, "", reason);
+    let internal = |reason: String| InputError::new(&text.file, None, "", reason);
     // `parse_bytes` accepted the bytes, so they are UTF-8 and TOML.
     let src = std::str::from_utf8(&text.bytes).map_err(|e| internal(e.to_string()))?;
     let table: Table = src.parse().map_err(|e: toml::de::Error| internal(one_line(e.message())))?;
@@ -85,7 +86,7 @@ pub fn expand(arg: &str, sweeps: &[Sweep], seed: Option<u64>) -> Result<Vec<Load
         for (axis, &(sweep, typed)) in chosen.iter().enumerate() {
             let value = values[axis][point[axis]].clone();
             set(&mut doc, &sweep.key, value)
-                .map_err(|reason| ScenarioError::cli(format!("{}: {reason}", flags(&[(sweep, typed)]))))?;
+                .map_err(|reason| InputError::cli(format!("{}: {reason}", flags(&[(sweep, typed)]))))?;
         }
         let name = variant_name(&base.name, &chosen);
         doc.insert("name".to_owned(), Value::String(name));
@@ -122,7 +123,7 @@ fn flags(chosen: &[(&Sweep, &str)]) -> String {
 /// An error in a variant, as one line naming the sweep it comes from: the sweep whose key
 /// is the error's key or contains it (or is contained), else all of the variant's sweeps.
 /// The position (in the regenerated TOML) and the file are dropped.
-fn rewrap(e: ScenarioError, chosen: &[(&Sweep, &str)]) -> ScenarioError {
+fn rewrap(e: InputError, chosen: &[(&Sweep, &str)]) -> InputError {
     let related: Vec<(&Sweep, &str)> = match &e.key {
         Some(key) => chosen.iter().filter(|(s, _)| overlap(&s.key, key)).copied().collect(),
         None => Vec::new(),
@@ -138,8 +139,8 @@ fn rewrap(e: ScenarioError, chosen: &[(&Sweep, &str)]) -> ScenarioError {
     };
     let who = flags(&named);
     match &e.key {
-        Some(key) => ScenarioError::cli(format!("{who}: {key}: {}", e.reason)),
-        None => ScenarioError::cli(format!("{who}: {}", e.reason)),
+        Some(key) => InputError::cli(format!("{who}: {key}: {}", e.reason)),
+        None => InputError::cli(format!("{who}: {}", e.reason)),
     }
 }
 
@@ -150,10 +151,10 @@ fn overlap(a: &str, b: &str) -> bool {
 }
 
 /// Check every sweep and the grid they make; gives each sweep's values as TOML.
-fn check_all(sweeps: &[Sweep], seed: Option<u64>) -> Result<Vec<Vec<Value>>, ScenarioError> {
+fn check_all(sweeps: &[Sweep], seed: Option<u64>) -> Result<Vec<Vec<Value>>, InputError> {
     let mut all = Vec::with_capacity(sweeps.len());
     for (i, sweep) in sweeps.iter().enumerate() {
-        let fail = |reason: String| ScenarioError::cli(format!("{sweep}: {reason}"));
+        let fail = |reason: String| InputError::cli(format!("{sweep}: {reason}"));
         let values = check_one(sweep).map_err(fail)?;
         if let Some(earlier) = sweeps[..i].iter().find(|e| overlap(&e.key, &sweep.key)) {
             return Err(fail(if earlier.key == sweep.key {
@@ -172,7 +173,7 @@ fn check_all(sweeps: &[Sweep], seed: Option<u64>) -> Result<Vec<Vec<Value>>, Sce
     if count.is_none_or(|n| n > MAX_VARIANTS) {
         let who = sweeps.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
         let n = count.map_or_else(|| "too many".to_owned(), |n| n.to_string());
-        return Err(ScenarioError::cli(format!("{who}: {n} variants, above the limit of {MAX_VARIANTS}")));
+        return Err(InputError::cli(format!("{who}: {n} variants, above the limit of {MAX_VARIANTS}")));
     }
     Ok(all)
 }
@@ -444,22 +445,22 @@ mod tests {
         let a = sweep("train.steps=1");
         let b = sweep("dropout.keep_hidden=2");
         let chosen = [(&a, "1"), (&b, "2")];
-        let e = ScenarioError::new("f.toml", None, "dropout.keep_hidden", "must be in (0, 1], got 2");
+        let e = InputError::new("f.toml", None, "dropout.keep_hidden", "must be in (0, 1], got 2");
         assert_eq!(
             rewrap(e, &chosen).to_string(),
             "--sweep dropout.keep_hidden=2: dropout.keep_hidden: must be in (0, 1], got 2"
         );
-        let e = ScenarioError::new("f.toml", None, "dropout", "expected a table, got a string");
+        let e = InputError::new("f.toml", None, "dropout", "expected a table, got a string");
         assert_eq!(
             rewrap(e, &chosen).to_string(),
             "--sweep dropout.keep_hidden=2: dropout: expected a table, got a string"
         );
-        let e = ScenarioError::new("f.toml", None, "data.x", "bad");
+        let e = InputError::new("f.toml", None, "data.x", "bad");
         assert_eq!(
             rewrap(e, &chosen).to_string(),
             "--sweep train.steps=1 --sweep dropout.keep_hidden=2: data.x: bad"
         );
-        let e = ScenarioError::new("f.toml", None, "", "no key");
+        let e = InputError::new("f.toml", None, "", "no key");
         assert_eq!(
             rewrap(e, &chosen).to_string(),
             "--sweep train.steps=1 --sweep dropout.keep_hidden=2: no key"

@@ -1,7 +1,7 @@
 //! Scenario files: TOML parsed with spans, validated into [`Scenario`].
 
-pub mod error;
 mod parse;
+mod position;
 mod read;
 mod source;
 mod suggest;
@@ -9,6 +9,7 @@ mod syntax;
 mod table;
 pub mod types;
 
-pub use error::{ScenarioError, pos_of};
+pub use crate::error::{InputError, Pos};
 pub use parse::{keys, parse, parse_bytes};
+pub use position::pos_of;
 pub use types::*;

@@ -15,13 +15,13 @@ use super::source;
 use super::syntax::syntax_error;
 use super::table::{Ctx, Table};
 use super::{
-    DropoutMode, DropoutSpec, Init, InitKind, InitSpec, L1Mode, RegSpec, Scenario, ScenarioError, TrainSpec,
+    DropoutMode, DropoutSpec, Init, InitKind, InitSpec, InputError, L1Mode, RegSpec, Scenario, TrainSpec,
     UiSpec, pos_of,
 };
 
 /// Parse and validate one scenario. `file` is the name shown in errors; `base` is the
 /// folder a csv `data.path` is relative to; `stem` the default name.
-pub fn parse(file: &str, src: &str, base: &Path, stem: &str) -> Result<Scenario, ScenarioError> {
+pub fn parse(file: &str, src: &str, base: &Path, stem: &str) -> Result<Scenario, InputError> {
     let doc = DeTable::parse(src).map_err(|e| syntax_error(file, src, &e))?;
     let mut cx = Ctx::new(file, src);
     let scenario = document(&mut cx, doc.get_ref(), base, stem);
@@ -29,7 +29,7 @@ pub fn parse(file: &str, src: &str, base: &Path, stem: &str) -> Result<Scenario,
 }
 
 /// [`parse`] raw bytes, which must be UTF-8; the error points at the first bad byte.
-pub fn parse_bytes(file: &str, bytes: &[u8], base: &Path, stem: &str) -> Result<Scenario, ScenarioError> {
+pub fn parse_bytes(file: &str, bytes: &[u8], base: &Path, stem: &str) -> Result<Scenario, InputError> {
     match std::str::from_utf8(bytes) {
         Ok(src) => parse(file, src, base, stem),
         Err(e) => {
@@ -38,7 +38,7 @@ pub fn parse_bytes(file: &str, bytes: &[u8], base: &Path, stem: &str) -> Result<
             let before = String::from_utf8_lossy(&bytes[..good]);
             let byte = bytes.get(good).copied().unwrap_or_default();
             let reason = format!("not UTF-8 (invalid byte 0x{byte:02X})");
-            Err(ScenarioError::new(file, Some(pos_of(&before, good)), "", reason))
+            Err(InputError::new(file, Some(pos_of(&before, good)), "", reason))
         }
     }
 }

@@ -7,14 +7,14 @@
 
 use std::ops::Range;
 
-use super::{ScenarioError, pos_of};
+use super::{InputError, pos_of};
 use crate::text::quote;
 
 /// The TOML parser refuses a key (or table header) of more than this many dotted parts.
 const KEY_PARTS_LIMIT: usize = 80;
 
 /// A TOML syntax error, condensed to one line: the message without the drawing.
-pub(super) fn syntax_error(file: &str, src: &str, e: &toml::de::Error) -> ScenarioError {
+pub(super) fn syntax_error(file: &str, src: &str, e: &toml::de::Error) -> InputError {
     let lines: Vec<&str> = e.message().lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let mut reason = lines.join("; ");
     let mut span = e.span();
@@ -31,7 +31,7 @@ pub(super) fn syntax_error(file: &str, src: &str, e: &toml::de::Error) -> Scenar
     }
     // Every syntax error has a position: at worst the start of the file.
     let at = span.map_or(0, |s| s.start);
-    ScenarioError::new(file, Some(pos_of(src, at)), &path, reason)
+    InputError::new(file, Some(pos_of(src, at)), &path, reason)
 }
 
 /// The whole dotted path of the duplicate key whose last part is at `span`: a table header

@@ -11,9 +11,9 @@ use std::ops::Range;
 
 use toml::de::DeTable;
 
-use super::error::Lines;
+use super::position::Lines;
 use super::read::{Defect, Value};
-use super::{Pos, Scenario, ScenarioError, suggest};
+use super::{InputError, Pos, Scenario, suggest};
 use crate::text::quote;
 
 /// Where a suggestion for an unknown key is looked for.
@@ -144,13 +144,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// The first defect in file order, or the scenario with its positions.
-    pub fn finish(self, scenario: Option<Scenario>) -> Result<Scenario, ScenarioError> {
+    pub fn finish(self, scenario: Option<Scenario>) -> Result<Scenario, InputError> {
         let Self { file, lines, errors, positions, tables } = self;
         if let Some((at, path, reason)) = errors.into_iter().min_by_key(|(at, ..)| *at) {
-            return Err(ScenarioError::new(file, Some(lines.pos(at)), &path, reason.text(&tables)));
+            return Err(InputError::new(file, Some(lines.pos(at)), &path, reason.text(&tables)));
         }
         let mut scenario = scenario.ok_or_else(|| {
-            ScenarioError::new(file, None, "", "internal error: invalid scenario without a defect")
+            InputError::new(file, None, "", "internal error: invalid scenario without a defect")
         })?;
         scenario.positions = positions;
         Ok(scenario)

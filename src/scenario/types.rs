@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use strum::{EnumDiscriminants, IntoStaticStr, VariantArray};
 
+use crate::error::Pos;
+
 pub use crate::nn::dropout::{DropoutMode, DropoutSpec};
 pub use crate::nn::init::{Init, InitKind, InitSpec};
 pub use crate::nn::model::L1Mode;
@@ -15,13 +17,6 @@ pub use crate::nn::model::L1Mode;
 /// The most classes a data set may have, inline labels, csv labels and `data.classes`
 /// alike: labels are class indices, at most `MAX_CLASSES - 1`.
 pub const MAX_CLASSES: usize = 1_000_000;
-
-/// A 1-based line and column in the scenario file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Pos {
-    pub line: usize,
-    pub col: usize,
-}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {

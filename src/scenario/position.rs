@@ -1,54 +1,6 @@
-//! The one error type for a bad scenario or command line.
+//! Positions in a scenario's text: 1-based lines and columns of byte offsets.
 
-use std::fmt;
-
-use super::types::Pos;
-use crate::text::escape;
-
-/// Rendered as `FILE:LINE:COL: KEY: REASON`; parts that do not apply are left out.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ScenarioError {
-    pub file: Option<String>,
-    pub pos: Option<Pos>,
-    pub key: Option<String>,
-    pub reason: String,
-}
-
-impl ScenarioError {
-    pub fn new(file: &str, pos: Option<Pos>, key: &str, reason: impl Into<String>) -> Self {
-        Self {
-            file: Some(file.to_string()),
-            pos,
-            key: (!key.is_empty()).then(|| key.to_string()),
-            reason: reason.into(),
-        }
-    }
-
-    /// A command-line error: no file.
-    pub fn cli(reason: impl Into<String>) -> Self {
-        Self { file: None, pos: None, key: None, reason: reason.into() }
-    }
-}
-
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Every part can quote the input (a file name, a key, an excerpt): none may reach the
-        // terminal raw or break the one line.
-        if let Some(file) = &self.file {
-            write!(f, "{}:", escape(file))?;
-            if let Some(p) = self.pos {
-                write!(f, "{}:{}:", p.line, p.col)?;
-            }
-            f.write_str(" ")?;
-        }
-        if let Some(key) = &self.key {
-            write!(f, "{}: ", escape(key))?;
-        }
-        f.write_str(&escape(&self.reason))
-    }
-}
-
-impl std::error::Error for ScenarioError {}
+use crate::error::Pos;
 
 /// The starts of a text's lines, so that the positions of many offsets cost a binary search
 /// and a walk along one line each, not a walk from the start of the file.
