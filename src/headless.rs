@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::files;
 use crate::json::{Num, PerMatrix, PerTensor, Tensors, matrix, opt};
 use crate::load::Loaded;
-use crate::nn::gradcheck::{self, Report};
+use crate::nn::gradcheck::{self, Problem, Report};
 use crate::nn::{Masks, Tensor};
 use crate::train::ensemble::{self, EnsembleResult};
 use crate::train::{Metrics, Trainer};
@@ -303,17 +303,8 @@ pub struct GradcheckLine {
 /// `probed` hears how many elements are done (for a progress bar).
 pub fn gradcheck(t: &Trainer, picks: &[Vec<usize>; 4], probed: &mut dyn FnMut(usize)) -> GradcheckLine {
     let b = next_batch(t);
-    let grads = gradcheck::analytic(&t.params, b.x.view(), &b.y, &b.masks, t.reg());
-    let r = gradcheck::check_some_reporting(
-        &t.params,
-        b.x.view(),
-        &b.y,
-        &b.masks,
-        t.reg(),
-        &grads,
-        picks,
-        probed,
-    );
+    let problem = Problem { params: &t.params, x: b.x.view(), y: &b.y, masks: &b.masks, reg: t.reg() };
+    let r = problem.check_some(&problem.analytic(), picks, probed);
     // A tensor reports numbers only when some element of it was compared.
     let compared = |x: Tensor| r.not_finite.is_none() && r.checked[x as usize] > 0;
     GradcheckLine {

@@ -6,7 +6,7 @@
 //! (deterministic). When every element fits, the result equals [`gradcheck::check`]'s.
 
 use crate::nn::Tensor;
-use crate::nn::gradcheck;
+use crate::nn::gradcheck::Problem;
 pub use crate::nn::gradcheck::{MAX_PER_TENSOR, WORK_BUDGET, evenly_spaced, plan};
 use crate::train::Trainer;
 
@@ -45,9 +45,9 @@ impl Check {
 /// The check at the trainer's current parameters, on the next step's batch and masks.
 pub fn run(t: &Trainer) -> Check {
     let (x, y, masks) = t.next_batch_masks();
-    let grads = gradcheck::analytic(&t.params, x.view(), &y, &masks, t.reg());
+    let problem = Problem { params: &t.params, x: x.view(), y: &y, masks: &masks, reg: t.reg() };
     let picks = plan(&t.params, x.nrows());
-    let r = gradcheck::check_some(&t.params, x.view(), &y, &masks, t.reg(), &grads, &picks);
+    let r = problem.check_some(&problem.analytic(), &picks, &mut |_| {});
     let compared = |i: usize| r.not_finite.is_none() && r.checked[i] > 0;
     Check {
         step: t.step,
@@ -69,7 +69,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::nn::{Masks, Params, Reg};
+    use crate::nn::{Masks, Params, Reg, gradcheck};
 
     #[test]
     fn evenly_spaced_indices_are_distinct_and_in_range() {
@@ -108,10 +108,11 @@ mod tests {
         let x = Array2::from_shape_fn((32, 784), |(i, j)| ((i * 7 + j * 3) % 11) as f64 / 5.0 - 1.0);
         let y: Vec<usize> = (0..32).map(|i| i % 10).collect();
         let masks = Masks::ones(784, 256);
-        let grads = gradcheck::analytic(&p, x.view(), &y, &masks, &Reg::NONE);
+        let problem = Problem { params: &p, x: x.view(), y: &y, masks: &masks, reg: &Reg::NONE };
+        let grads = problem.analytic();
         let picks = plan(&p, 32);
         let start = std::time::Instant::now();
-        let _ = gradcheck::check_some(&p, x.view(), &y, &masks, &Reg::NONE, &grads, &picks);
+        let _ = problem.check_some(&grads, &picks, &mut |_| {});
         let probes: usize = picks.iter().map(Vec::len).sum();
         println!("{probes} probes in {:?}", start.elapsed());
     }

@@ -77,16 +77,26 @@ pub fn plan(p: &Params, rows: usize) -> [Vec<usize>; 4] {
     out
 }
 
+/// What a check differentiates: the parameters, one batch with its dropout masks, and the
+/// regularization.
+#[derive(Clone, Copy)]
+pub struct Problem<'a> {
+    pub params: &'a Params,
+    pub x: ArrayView2<'a, f64>,
+    pub y: &'a [usize],
+    pub masks: &'a Masks,
+    pub reg: &'a Reg,
+}
+
 /// The analytic gradient the check compares against.
 pub fn analytic(p: &Params, x: ArrayView2<f64>, y: &[usize], masks: &Masks, reg: &Reg) -> Grads {
-    let (d, m, k) = (p.inputs(), p.hidden(), p.classes());
-    let mut ws = Workspace::new(x.nrows(), d, m, k);
-    let mut data = Grads::zeros(d, m, k);
-    forward(p, x, masks, &mut ws);
-    backward(p, y, masks, &mut ws, &mut data);
-    let mut out = Grads::zeros(d, m, k);
-    regularize(p, &data, &loss_reg(reg), &Masks::ones(d, m), &mut out);
-    out
+    Problem { params: p, x, y, masks, reg }.analytic()
+}
+
+/// Compare `grads` against central differences of the loss, element by element.
+pub fn check(p: &Params, x: ArrayView2<f64>, y: &[usize], masks: &Masks, reg: &Reg, grads: &Grads) -> Report {
+    let all = Tensor::ALL.map(|t| (0..p.get(t).len()).collect::<Vec<_>>());
+    Problem { params: p, x, y, masks, reg }.check_some(grads, &all, &mut |_| {})
 }
 
 /// The regularization that is part of the differentiated loss.
@@ -94,94 +104,87 @@ fn loss_reg(reg: &Reg) -> Reg {
     if reg.l1_in_gradient() { *reg } else { Reg { l1: [0.0; 2], ..*reg } }
 }
 
-/// Compare `grads` against central differences of the loss, element by element.
-pub fn check(p: &Params, x: ArrayView2<f64>, y: &[usize], masks: &Masks, reg: &Reg, grads: &Grads) -> Report {
-    let all = Tensor::ALL.map(|t| (0..p.get(t).len()).collect::<Vec<_>>());
-    check_some(p, x, y, masks, reg, grads, &all)
-}
-
-/// [`check`] on chosen elements of each tensor (row-major indices), for networks too
-/// large to check in full.
-pub fn check_some(
-    p: &Params,
-    x: ArrayView2<f64>,
-    y: &[usize],
-    masks: &Masks,
-    reg: &Reg,
-    grads: &Grads,
-    picks: &[Vec<usize>; 4],
-) -> Report {
-    check_some_reporting(p, x, y, masks, reg, grads, picks, &mut |_| {})
-}
-
-/// [`check_some`], telling `probed` how many elements have been probed so far (after each).
-#[allow(clippy::too_many_arguments)]
-pub fn check_some_reporting(
-    p: &Params,
-    x: ArrayView2<f64>,
-    y: &[usize],
-    masks: &Masks,
-    reg: &Reg,
-    grads: &Grads,
-    picks: &[Vec<usize>; 4],
-    probed: &mut dyn FnMut(usize),
-) -> Report {
-    let mut done = 0;
-    let (d, m, k) = (p.inputs(), p.hidden(), p.classes());
-    let mut ws = Workspace::new(x.nrows(), d, m, k);
-    let reg = loss_reg(reg);
-    let mut probe = p.clone();
-    let mut report = Report::default();
-    let eval = |q: &Params, ws: &mut Workspace| {
-        forward(q, x, masks, ws);
-        let pattern: Vec<bool> = ws.z1.slice(ndarray::s![..ws.n, ..]).iter().map(|&z| z > 0.0).collect();
-        (ws.cross_entropy(y) + penalty(q, &reg), pattern)
-    };
-    report.passed = [true; 4];
-    report.not_finite = if !p.all_finite() {
-        Some("the parameters are not finite")
-    } else if !eval(p, &mut ws).0.is_finite() {
-        Some("the loss is not finite at these parameters")
-    } else if !grads.all_finite() {
-        Some("the analytic gradient is not finite")
-    } else {
-        None
-    };
-    if report.not_finite.is_some() {
-        report.passed = [false; 4];
-        return report;
+impl Problem<'_> {
+    /// The data term's gradient plus the regularization's, for every element.
+    pub fn analytic(&self) -> Grads {
+        let Problem { params: p, x, y, masks, reg } = *self;
+        let (d, m, k) = (p.inputs(), p.hidden(), p.classes());
+        let mut ws = Workspace::new(x.nrows(), d, m, k);
+        let mut data = Grads::zeros(d, m, k);
+        forward(p, x, masks, &mut ws);
+        backward(p, y, masks, &mut ws, &mut data);
+        let mut out = Grads::zeros(d, m, k);
+        regularize(p, &data, &loss_reg(reg), &Masks::ones(d, m), &mut out);
+        out
     }
-    for t in Tensor::ALL {
-        let ti = t as usize;
-        let mut worst_excess = f64::NEG_INFINITY;
-        for &idx in &picks[ti] {
-            let w = p.get(t)[idx];
-            let near_l1 = t.layer().is_some_and(|l| reg.l1[l] > 0.0) && w.abs() <= EPSILON;
-            probe.get_mut(t)[idx] = w + EPSILON;
-            let (plus, pat_plus) = eval(&probe, &mut ws);
-            probe.get_mut(t)[idx] = w - EPSILON;
-            let (minus, pat_minus) = eval(&probe, &mut ws);
-            probe.get_mut(t)[idx] = w;
-            done += 1;
-            probed(done);
-            if near_l1 || pat_plus != pat_minus {
-                report.skipped[ti] += 1;
-                continue;
-            }
-            let numeric = (plus - minus) / (2.0 * EPSILON);
-            let analytic = grads.get(t)[idx];
-            let abs = (analytic - numeric).abs();
-            report.checked[ti] += 1;
-            report.max_rel_error[ti] = report.max_rel_error[ti].max(rel_error(analytic, numeric));
-            report.max_abs_error[ti] = report.max_abs_error[ti].max(abs);
-            // A NaN difference fails, and counts as the worst.
-            let excess = if abs.is_nan() { f64::INFINITY } else { abs / tolerance(numeric) };
-            report.passed[ti] &= excess <= 1.0;
-            if excess > worst_excess {
-                worst_excess = excess;
-                report.worst[ti] = Some((idx, analytic, numeric));
+
+    /// [`check`] on chosen elements of each tensor (row-major indices), for networks too
+    /// large to check in full, telling `probed` how many elements have been probed so far
+    /// (after each).
+    pub fn check_some(
+        &self,
+        grads: &Grads,
+        picks: &[Vec<usize>; 4],
+        probed: &mut dyn FnMut(usize),
+    ) -> Report {
+        let Problem { params: p, x, y, masks, reg } = *self;
+        let mut done = 0;
+        let (d, m, k) = (p.inputs(), p.hidden(), p.classes());
+        let mut ws = Workspace::new(x.nrows(), d, m, k);
+        let reg = loss_reg(reg);
+        let mut probe = p.clone();
+        let mut report = Report::default();
+        let eval = |q: &Params, ws: &mut Workspace| {
+            forward(q, x, masks, ws);
+            let pattern: Vec<bool> = ws.z1.slice(ndarray::s![..ws.n, ..]).iter().map(|&z| z > 0.0).collect();
+            (ws.cross_entropy(y) + penalty(q, &reg), pattern)
+        };
+        report.passed = [true; 4];
+        report.not_finite = if !p.all_finite() {
+            Some("the parameters are not finite")
+        } else if !eval(p, &mut ws).0.is_finite() {
+            Some("the loss is not finite at these parameters")
+        } else if !grads.all_finite() {
+            Some("the analytic gradient is not finite")
+        } else {
+            None
+        };
+        if report.not_finite.is_some() {
+            report.passed = [false; 4];
+            return report;
+        }
+        for t in Tensor::ALL {
+            let ti = t as usize;
+            let mut worst_excess = f64::NEG_INFINITY;
+            for &idx in &picks[ti] {
+                let w = p.get(t)[idx];
+                let near_l1 = t.layer().is_some_and(|l| reg.l1[l] > 0.0) && w.abs() <= EPSILON;
+                probe.get_mut(t)[idx] = w + EPSILON;
+                let (plus, pat_plus) = eval(&probe, &mut ws);
+                probe.get_mut(t)[idx] = w - EPSILON;
+                let (minus, pat_minus) = eval(&probe, &mut ws);
+                probe.get_mut(t)[idx] = w;
+                done += 1;
+                probed(done);
+                if near_l1 || pat_plus != pat_minus {
+                    report.skipped[ti] += 1;
+                    continue;
+                }
+                let numeric = (plus - minus) / (2.0 * EPSILON);
+                let analytic = grads.get(t)[idx];
+                let abs = (analytic - numeric).abs();
+                report.checked[ti] += 1;
+                report.max_rel_error[ti] = report.max_rel_error[ti].max(rel_error(analytic, numeric));
+                report.max_abs_error[ti] = report.max_abs_error[ti].max(abs);
+                // A NaN difference fails, and counts as the worst.
+                let excess = if abs.is_nan() { f64::INFINITY } else { abs / tolerance(numeric) };
+                report.passed[ti] &= excess <= 1.0;
+                if excess > worst_excess {
+                    worst_excess = excess;
+                    report.worst[ti] = Some((idx, analytic, numeric));
+                }
             }
         }
+        report
     }
-    report
 }
