@@ -62,6 +62,11 @@ pub struct Summary {
     pub zero_fraction: PerMatrix<Num>,
     pub near_zero_fraction: PerMatrix<Num>,
     pub weight_norm: PerMatrix<Num>,
+    /// The share of each class in the training split, class 0 first: where softmax(b2)
+    /// goes when only b2 learns.
+    pub train_class_frequencies: Vec<Num>,
+    /// softmax(b2): the prediction for every input when h = 0.
+    pub softmax_b2: Vec<Num>,
     /// Dropout as an ensemble on the validation split; null without dropout or without
     /// validation rows.
     pub ensemble: Option<Ensemble>,
@@ -146,6 +151,8 @@ fn summary(name: &str, file: &str, t: &mut Trainer, last: &Metrics) -> Summary {
         zero_fraction: PerMatrix::from_fn(|x| Num(diag.zero_fraction[layer(x)])),
         near_zero_fraction: PerMatrix::from_fn(|x| Num(diag.near_zero_fraction[layer(x)])),
         weight_norm: PerMatrix::from_fn(|x| Num(diag.norm[layer(x)])),
+        train_class_frequencies: t.data.train.class_frequencies().into_iter().map(Num).collect(),
+        softmax_b2: t.params.softmax_b2().into_iter().map(Num).collect(),
         ensemble: ensemble::ensemble(t).map(Ensemble::from),
         chosen: None,
     }

@@ -34,6 +34,21 @@ fn zero_all_only_b2_learns_and_reaches_the_class_frequencies() {
     for (p, want) in b2.iter().map(|v| v.exp() / z).zip([0.5, 0.3, 0.2]) {
         assert!((p - want).abs() < 1e-3, "softmax(b2) = {p}, class frequency {want}");
     }
+    // The summary says the same: its softmax_b2 is the dump's, next to the frequencies.
+    let list = |key: &str| s[key].as_array().unwrap().iter().map(f).collect::<Vec<_>>();
+    assert_eq!(list("train_class_frequencies"), [0.5, 0.3, 0.2]);
+    for (got, p) in list("softmax_b2").iter().zip(b2.iter().map(|v| v.exp() / z)) {
+        assert!((got - p).abs() < 1e-12, "summary softmax_b2 {got}, from the dump {p}");
+    }
+}
+
+#[test]
+fn softmax_b2_starts_uniform_when_b2_is_zero() {
+    let s = headless(&["--steps", "0", "scenarios/zero_all.toml"]);
+    let s = summary(&s);
+    let p: Vec<f64> = s["softmax_b2"].as_array().unwrap().iter().map(f).collect();
+    assert_eq!(p.len(), 3);
+    assert!(p.iter().all(|&p| (p - 1.0 / 3.0).abs() < 1e-15), "{p:?}");
 }
 
 #[test]

@@ -33,6 +33,11 @@ impl Dataset {
     /// trainer reports it) of always predicting those frequencies, the best constant guess.
     /// 0 for an empty set.
     pub fn class_entropy(&self) -> f64 {
+        self.class_frequencies().into_iter().filter(|&p| p > 0.0).fold(0.0, |h, p| h - p * p.ln())
+    }
+
+    /// The share of each class among the labels, class 0 first (NaN for an empty set).
+    pub fn class_frequencies(&self) -> Vec<f64> {
         let mut counts = vec![0usize; self.classes];
         for &c in &self.y {
             if let Some(n) = counts.get_mut(c) {
@@ -40,7 +45,7 @@ impl Dataset {
             }
         }
         let total = counts.iter().sum::<usize>() as f64;
-        counts.iter().filter(|&&n| n > 0).map(|&n| n as f64 / total).fold(0.0, |h, p| h - p * p.ln())
+        counts.iter().map(|&n| n as f64 / total).collect()
     }
 }
 

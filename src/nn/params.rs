@@ -92,6 +92,15 @@ impl Params {
         frobenius(self.get(t))
     }
 
+    /// softmax(b2): what the network predicts for every input when h = 0 (all hidden units
+    /// off), computed as exp(b − max b) / Σ exp(b − max b).
+    pub fn softmax_b2(&self) -> Vec<f64> {
+        let max = self.b2.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+        let exp: Vec<f64> = self.b2.iter().map(|&b| (b - max).exp()).collect();
+        let sum: f64 = exp.iter().sum();
+        exp.into_iter().map(|e| e / sum).collect()
+    }
+
     pub fn all_finite(&self) -> bool {
         Tensor::ALL.iter().all(|&t| self.get(t).iter().all(|v| v.is_finite()))
     }
