@@ -252,6 +252,7 @@ fn sub_view_keys_toggle_their_view() {
         ('d', SubView::Boundary, "zero_w2"),
         ('e', SubView::Ensemble, "regularization/dropout"),
         ('G', SubView::GradCheck, "random_init"),
+        ('v', SubView::Network, "dropout_slide"),
     ] {
         let mut a = app(name);
         press(&mut a, Key::Char(key));
@@ -262,6 +263,7 @@ fn sub_view_keys_toggle_their_view() {
             SubView::Boundary => p.boundary.is_some(),
             SubView::Ensemble => p.ensemble.is_some(),
             SubView::GradCheck => p.gradcheck.is_some(),
+            SubView::Network => p.network.is_some(),
         };
         assert!(computed, "{view:?} computed when it opens");
         press(&mut a, Key::Char(key));
@@ -444,4 +446,21 @@ fn the_loop_waits_for_input_only_until_the_next_step_is_owed() {
         press(&mut a, Key::Char('+'));
     }
     assert_eq!(a.wait_hint(0.033), 0.0, "max speed: only look for input");
+}
+
+#[test]
+fn network_view_is_the_slides_dropout_example() {
+    // dropout_slide: x = [0, 1, 2], input 2 and hidden unit 2 dropped (the red neurons),
+    // logits [60, 132] as on the slide.
+    let mut a = app("dropout_slide");
+    press(&mut a, Key::Char('v'));
+    let n = a.panels.network.as_ref().unwrap();
+    assert_eq!(n.x, [0.0, 1.0, 2.0]);
+    assert_eq!(n.input_kept, [true, false, true]);
+    assert_eq!(n.hidden_kept, [true, false, true]);
+    assert_eq!(n.logits, [60.0, 132.0]);
+    assert_eq!(n.step, 0);
+    // One step on, the view follows the run.
+    press(&mut a, Key::Char('n'));
+    assert_eq!(a.panels.network.as_ref().unwrap().step, 1);
 }

@@ -778,3 +778,20 @@ fn the_gradient_check_says_what_it_could_not_compare() {
     assert_eq!((c.passed[0], c.passed[1]), (None, None), "{s}");
     assert!(s.contains("W1, b1: nothing compared") && !s.contains("every checked element passes"), "{s}");
 }
+
+#[test]
+fn network_view_draws_the_slides_dropout_example() {
+    let mut a = app("dropout_slide", ColorMode::TrueColor);
+    press(&mut a, Key::Char('v'));
+    let s = text(&screen(&a, 120, 40));
+    // The slide's input, its red neurons (input 2, hidden unit 2) and logits [60, 132].
+    for want in ["Network 3-3-2", "x1 0", "x3 2", "h1 6", "60", "132", "× dropped at step 1"] {
+        assert!(s.replace('\u{a0}', " ").contains(want), "{want} missing:\n{s}");
+    }
+    assert_eq!(s.matches('×').count(), 3, "two dropped units and the key:\n{s}");
+    insta::assert_snapshot!("dropout_slide_network_120x40", s);
+    // A network wider than the diagram draws says so instead.
+    let mut a = app("digits", ColorMode::TrueColor);
+    press(&mut a, Key::Char('v'));
+    assert!(text(&screen(&a, 120, 40)).contains("at most 12 units per layer"));
+}

@@ -57,6 +57,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Key::Char('d')], "d", Action::Boundary, false),
     bind(&[Key::Char('e')], "e", Action::Ensemble, false),
     bind(&[Key::Char('G')], "G", Action::GradCheck, false),
+    bind(&[Key::Char('v')], "v", Action::Network, false),
     bind(&[Key::Char('[')], "[", Action::PrevExample, false),
     bind(&[Key::Char(']')], "]", Action::NextExample, false),
     bind(&[Key::Char('u')], "u", Action::NextUnit, false),

@@ -16,12 +16,13 @@ pub enum SubView {
     Boundary,
     Ensemble,
     GradCheck,
+    Network,
 }
 
 impl SubView {
     /// Whether the view replaces the heatmaps (otherwise it replaces the Frozen panel).
     pub fn replaces_heatmaps(self) -> bool {
-        matches!(self, SubView::Backprop | SubView::Boundary)
+        matches!(self, SubView::Backprop | SubView::Boundary | SubView::Network)
     }
 }
 
@@ -37,6 +38,44 @@ pub struct Panels {
     pub boundary: Option<Boundary>,
     pub ensemble: Option<Ensemble>,
     pub gradcheck: Option<Check>,
+    pub network: Option<Network>,
+}
+
+/// The network as the slides draw it (`v`): its weights and one example of the next step's
+/// batch through it, with the units that step drops.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// The trainer's step when computed; the batch and masks are step + 1's.
+    pub step: u64,
+    pub w1: Array2<f64>,
+    pub w2: Array2<f64>,
+    /// The example shown (below the batch's rows), its inputs as given, h̃ and the logits.
+    pub example: usize,
+    pub x: Vec<f64>,
+    pub h: Vec<f64>,
+    pub logits: Vec<f64>,
+    /// Which inputs and hidden units step + 1 keeps.
+    pub input_kept: Vec<bool>,
+    pub hidden_kept: Vec<bool>,
+}
+
+impl Network {
+    pub fn compute(t: &Trainer, example: usize) -> Network {
+        let i = t.inspect();
+        let e = example.min(i.ws.n.saturating_sub(1));
+        let row = |a: &Array2<f64>| a.row(e).to_vec();
+        Network {
+            step: t.step,
+            w1: t.params.w1.clone(),
+            w2: t.params.w2.clone(),
+            example: e,
+            x: row(&i.x),
+            h: i.ws.h.slice(s![e, ..]).to_vec(),
+            logits: i.ws.logits.slice(s![e, ..]).to_vec(),
+            input_kept: (0..t.params.inputs()).map(|c| i.scales.input_kept(c)).collect(),
+            hidden_kept: (0..t.params.hidden()).map(|j| i.scales.hidden_kept(j)).collect(),
+        }
+    }
 }
 
 /// One example of the next step's batch, forward and backward.

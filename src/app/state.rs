@@ -6,7 +6,7 @@ mod dispatch;
 use std::path::{Path, PathBuf};
 
 use super::pacing::{Budget, Pacing};
-use super::panels::{Backprop, Boundary, Ensemble, Panels, SubView};
+use super::panels::{Backprop, Boundary, Ensemble, Network, Panels, SubView};
 use super::run::{Run, history_csv};
 use crate::bundled;
 use crate::load::Loaded;
@@ -373,7 +373,7 @@ impl App {
     }
 
     /// Recompute what the open sub-view shows: everything with `force` (a key press);
-    /// otherwise only the live views (b, d) and only when the run has moved on. The
+    /// otherwise only the live views (b, d, v) and only when the run has moved on. The
     /// ensemble and the gradient check are computed on key presses only.
     fn update_panels(&mut self, force: bool) {
         let (Some(v), Some(run)) = (self.sub, self.runs.get(self.current)) else { return };
@@ -395,6 +395,13 @@ impl App {
                         self.example = i.example;
                     }
                     self.panels.boundary = Some(b);
+                }
+            }
+            SubView::Network => {
+                if force || self.panels.network.as_ref().is_none_or(|n| n.step != t.step) {
+                    let n = Network::compute(t, self.example);
+                    self.example = n.example;
+                    self.panels.network = Some(n);
                 }
             }
             SubView::Ensemble if force => self.panels.ensemble = Some(Ensemble::compute(t)),

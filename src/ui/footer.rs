@@ -66,6 +66,7 @@ fn sub_keys(app: &App, v: SubView) -> Vec<(String, &'static str)> {
         }
         SubView::Ensemble => vec![(l(Action::Ensemble), "close")],
         SubView::GradCheck => vec![(l(Action::GradCheck), "close")],
+        SubView::Network => vec![examples, (l(Action::Network), "close")],
     };
     out.push((l(Action::Back), "back"));
     for a in [Action::TogglePause, Action::Step, Action::Help, Action::Quit] {

@@ -15,6 +15,7 @@ pub mod inspector;
 pub mod layout;
 pub mod loss;
 pub mod menu;
+pub mod network;
 pub mod text;
 
 use ndarray::{ArrayView2, Axis};
@@ -65,6 +66,7 @@ fn single(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
                 SubView::Boundary => boundary::render(app, run, r, buf),
                 SubView::Ensemble => ensemble::render(app, run, r, buf),
                 SubView::GradCheck => gradcheck::render(app, run, r, buf),
+                SubView::Network => network::render(app, run, r, buf),
             }
         }
         _ => frozen::render(run, a.frozen, buf),

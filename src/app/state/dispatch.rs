@@ -75,6 +75,7 @@ impl App {
             Action::Backprop => self.toggle_sub(SubView::Backprop),
             Action::Boundary => self.toggle_sub(SubView::Boundary),
             Action::Ensemble => self.toggle_sub(SubView::Ensemble),
+            Action::Network => self.toggle_sub(SubView::Network),
             Action::GradCheck => self.toggle_sub(SubView::GradCheck),
             Action::PrevExample => self.move_example(-1),
             Action::NextExample => self.move_example(1),
@@ -127,10 +128,11 @@ impl App {
             | Action::Boundary
             | Action::Ensemble
             | Action::GradCheck
+            | Action::Network
             | Action::PrevExample
             | Action::NextExample
             | Action::NextUnit => {
-                self.message = Some("Enter opens the selected run; b, d, e and G work there".to_string());
+                self.message = Some("Enter opens the selected run; b, d, e, G and v work there".to_string());
             }
             _ => return false,
         }
@@ -242,14 +244,19 @@ impl App {
                     self.example = b.example;
                 }
             }
+            Some(SubView::Network) => {
+                self.example = self.example.saturating_add_signed(by);
+                self.update_panels(true);
+            }
             Some(SubView::Boundary) if matches!(self.panels.boundary, Some(Boundary::Images(_))) => {
                 self.example = self.example.saturating_add_signed(by);
                 self.update_panels(true);
             }
             _ => {
                 self.message = Some(format!(
-                    "[ and ] pick the example in the backprop view ({}) and on 8×8 images in {}",
+                    "[ and ] pick the example in the backprop view ({}), the network diagram ({}) and on 8×8 images in {}",
                     label_of(Action::Backprop),
+                    label_of(Action::Network),
                     label_of(Action::Boundary)
                 ));
             }
