@@ -139,3 +139,16 @@ fn sub_networks_are_the_first_masks_of_the_dropout_stream() {
     }
     assert_eq!(SIZES, [1, 10, 100]);
 }
+
+#[test]
+fn the_readme_quotes_the_sentence_the_view_shows_after_the_dropout_run() {
+    let loaded = nnviz::load::load("regularization/dropout", None).unwrap();
+    let mut t = Trainer::from_loaded(&loaded);
+    while t.step < loaded.scenario.train.steps {
+        t.step();
+    }
+    let sentence = nnviz::ui::ensemble::verdict(&ensemble(&t).unwrap());
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains(&format!("`{sentence}`")), "README should quote: {sentence}");
+}
