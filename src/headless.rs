@@ -81,10 +81,20 @@ pub struct ScoreJson {
     pub loss: Num,
 }
 
-/// `"ensemble":{"full":…,"k1":…,"k10":…,"k100":…}` (see [`crate::train::ensemble`]).
+/// `"ensemble":{"full":…,"k1":…,"k10":…,"k100":…,"geometric":{"k1":…,"k10":…,"k100":…}}`
+/// (see [`crate::train::ensemble`]).
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct Ensemble {
     pub full: ScoreJson,
+    pub k1: ScoreJson,
+    pub k10: ScoreJson,
+    pub k100: ScoreJson,
+    pub geometric: GeometricJson,
+}
+
+/// The normalized geometric means of the same sub-networks.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct GeometricJson {
     pub k1: ScoreJson,
     pub k10: ScoreJson,
     pub k100: ScoreJson,
@@ -93,7 +103,9 @@ pub struct Ensemble {
 impl From<EnsembleResult> for Ensemble {
     fn from(e: EnsembleResult) -> Self {
         let score = |s: ensemble::Score| ScoreJson { acc: Num(s.acc), loss: Num(s.loss) };
-        Ensemble { full: score(e.full), k1: score(e.k1), k10: score(e.k10), k100: score(e.k100) }
+        let g = e.geometric;
+        let geometric = GeometricJson { k1: score(g.k1), k10: score(g.k10), k100: score(g.k100) };
+        Ensemble { full: score(e.full), k1: score(e.k1), k10: score(e.k10), k100: score(e.k100), geometric }
     }
 }
 

@@ -28,7 +28,7 @@ fn dropout_scenario_reports_every_score() {
         assert!(f(&e[key]["loss"]).is_finite(), "{key}");
         assert_eq!(e[key].as_object().unwrap().len(), 2, "{key}: {}", e[key]);
     }
-    assert_eq!(e.as_object().unwrap().len(), 4);
+    assert_eq!(e.as_object().unwrap().len(), 5);
     // `full` is the trainer's own evaluation of the validation split.
     assert_eq!(e["full"]["acc"], s["val_acc"]);
     assert_eq!(e["full"]["loss"], s["val_loss"]);
@@ -37,6 +37,40 @@ fn dropout_scenario_reports_every_score() {
     let text = stdout(&o);
     let last = text.lines().last().unwrap();
     assert!(last.find("\"weight_norm\"").unwrap() < last.find("\"ensemble\"").unwrap());
+}
+
+#[test]
+fn dropout_scenario_reports_the_geometric_means() {
+    let lines = headless(&["--steps", "200", "regularization/dropout"]);
+    let s = summary(&lines);
+    let g = &s["ensemble"]["geometric"];
+    assert_eq!(g.as_object().unwrap().len(), 3, "{g}");
+    for key in ["k1", "k10", "k100"] {
+        let acc = f(&g[key]["acc"]);
+        assert!((0.0..=1.0).contains(&acc), "{key}: acc {acc}");
+        assert!(f(&g[key]["loss"]).is_finite(), "{key}");
+        assert_eq!(g[key].as_object().unwrap().len(), 2, "{key}: {}", g[key]);
+    }
+    // One sub-network is its own geometric mean.
+    let e = &s["ensemble"];
+    assert_eq!(g["k1"]["acc"], e["k1"]["acc"]);
+    assert!((f(&g["k1"]["loss"]) - f(&e["k1"]["loss"])).abs() < 1e-12);
+    // After today's four fields, in the printed order.
+    let o = nnviz(&["--headless", "--steps", "5", "regularization/dropout"]);
+    let text = stdout(&o);
+    let last = text.lines().last().unwrap();
+    assert!(last.find("\"k100\"").unwrap() < last.find("\"geometric\"").unwrap(), "{last}");
+}
+
+#[test]
+fn no_ensemble_has_no_geometric_means() {
+    // `geometric` lives inside `ensemble`, so it is absent exactly when `ensemble` is null.
+    for name in ["zero_w2", "dropout_slide"] {
+        let lines = headless(&["--steps", "5", name]);
+        let s = summary(&lines);
+        assert!(s["ensemble"].is_null(), "{name}");
+        assert!(s.get("geometric").is_none(), "{name}");
+    }
 }
 
 #[test]
@@ -80,6 +114,9 @@ fn fixed_masks_make_every_sub_network_the_same() {
     for key in ["k10", "k100"] {
         assert_eq!(e[key]["acc"], e["k1"]["acc"], "{key}");
         assert!((f(&e[key]["loss"]) - f(&e["k1"]["loss"])).abs() < 1e-12, "{key}");
+        let g = &e["geometric"];
+        assert_eq!(g[key]["acc"], g["k1"]["acc"], "{key}");
+        assert!((f(&g[key]["loss"]) - f(&e["k1"]["loss"])).abs() < 1e-12, "{key}");
     }
 }
 
@@ -96,8 +133,22 @@ fn sub_networks_are_the_first_masks_of_the_dropout_stream() {
         assert_eq!(&t.masks, expected);
     }
     let e = ensemble(&t).unwrap();
-    for s in [e.full, e.k1, e.k10, e.k100] {
+    let g = e.geometric;
+    for s in [e.full, e.k1, e.k10, e.k100, g.k1, g.k10, g.k100] {
         assert!((0.0..=1.0).contains(&s.acc) && s.loss.is_finite());
     }
     assert_eq!(SIZES, [1, 10, 100]);
+}
+
+#[test]
+fn the_readme_quotes_the_sentence_the_view_shows_after_the_dropout_run() {
+    let loaded = nnviz::load::load("regularization/dropout", None).unwrap();
+    let mut t = Trainer::from_loaded(&loaded);
+    while t.step < loaded.scenario.train.steps {
+        t.step();
+    }
+    let sentence = nnviz::ui::ensemble::verdict(&ensemble(&t).unwrap());
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains(&format!("`{sentence}`")), "README should quote: {sentence}");
 }

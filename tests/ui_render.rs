@@ -470,14 +470,28 @@ fn ensemble_view() {
     let s = text(&screen(&a, 120, 40));
     assert!(s.contains("Dropout as an ensemble"));
     let r = a.panels.ensemble.as_ref().unwrap().result.unwrap();
-    for (label, score) in [("mean of K = 1 ", r.k1), ("mean of K = 10 ", r.k10), ("mean of K = 100", r.k100)]
-    {
+    let g = r.geometric;
+    let rows = [
+        ("mean of K = 1 ", r.k1, g.k1),
+        ("mean of K = 10 ", r.k10, g.k10),
+        ("mean of K = 100", r.k100, g.k100),
+    ];
+    for (label, score, geo) in rows {
         let line = s.lines().find(|l| l.contains(label)).unwrap();
         assert!(line.contains(&format!("{:.1}%", 100.0 * score.acc)), "{line}");
+        let (acc, loss) = (format!("{:.1}%", 100.0 * geo.acc), nnviz::ui::text::num(geo.loss));
+        assert!(line.contains(&acc) && line.contains(&loss), "the geometric mean beside: {line}");
     }
     assert!(s.contains(&format!("{:.1}%", 100.0 * r.full.acc)));
+    assert!(s.contains("arithmetic mean") && s.contains("geometric mean"));
+    assert!(s.contains("K = 100: full net's loss") && s.contains("(geometric"), "{s}");
     insta::assert_snapshot!("ensemble_dropout_120x40", s);
     assert!(text(&screen(&a, 80, 24)).contains("Dropout as an ensemble"));
+    let small = panel_text(&screen(&a, 80, 24), sub_area(&a, 80, 24));
+    // The table and the whole sentence fit at 80×24.
+    let words: String = small.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("K = 100 ") && words.contains("arithmetic +"), "{small}");
+    assert!(words.contains(&nnviz::ui::text::num(g.k100.loss)), "{small}");
     let mut none = app("zero_w2", ColorMode::TrueColor);
     press(&mut none, Key::Char('e'));
     assert!(panel_text(&screen(&none, 80, 24), sub_area(&none, 80, 24)).contains("nothing can be dropped"));

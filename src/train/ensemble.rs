@@ -6,7 +6,10 @@
 //! validation split:
 //!
 //! - `full`: the trainer's evaluation (the summary's `val_loss` and `val_acc`, bit for bit);
-//! - `k1`, `k10`, `k100`: the average softmax output p̄ of the first K sub-networks.
+//! - `k1`, `k10`, `k100`: the average softmax output p̄ of the first K sub-networks;
+//! - `geometric` `k1`, `k10`, `k100`: their normalized geometric mean p̃ = softmax of the
+//!   mean log-probabilities, which the weight-scaled full network approximates (Hinton et
+//!   al. 2012; Srivastava et al. 2014).
 //!
 //! # The sub-networks
 //!
@@ -31,7 +34,13 @@
 //! loss = mean over rows of `−ln p̄[y]`, computed as `−(logsumexp_i(ln ŷ_i[y]) − ln K)` with
 //! `ln ŷ_i[y] = logit_i[y] − logsumexp(logit_i)`, so it never takes the log of an underflowed 0
 //! and K = 1 gives exactly the sub-network's cross-entropy. accuracy = the fraction of rows
-//! whose argmax of p̄ (ties to the lowest class) is the label. A run that diverged gives
+//! whose argmax of p̄ (ties to the lowest class) is the label.
+//!
+//! The geometric mean of the same K sub-networks: p̃ = softmax(a) with
+//! a = (1/K) Σ_i ln ŷ_i, ln ŷ_i = logit_i − logsumexp(logit_i); its loss is the mean over
+//! rows of `logsumexp(a) − a[y]` (max subtracted before the exponentials), its accuracy the
+//! fraction of rows whose argmax of a (ties to the lowest class) is the label. A run that
+//! diverged gives
 //! non-finite numbers (written as null).
 //!
 //! [`ensemble`] is `None` when no unit can be dropped (no dropout) and when the validation
@@ -67,6 +76,23 @@ pub struct EnsembleResult {
     pub k1: Score,
     pub k10: Score,
     pub k100: Score,
+    /// The normalized geometric means of the same sub-networks.
+    pub geometric: Geometric,
+}
+
+/// The normalized geometric means of the first 1, 10 and 100 sub-networks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Geometric {
+    pub k1: Score,
+    pub k10: Score,
+    pub k100: Score,
+}
+
+/// Scores of the arithmetic and the geometric mean for each size asked for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Means<const N: usize> {
+    pub arithmetic: [Score; N],
+    pub geometric: [Score; N],
 }
 
 /// The comparison on the validation split at the trainer's current parameters; `None`
@@ -84,8 +110,11 @@ pub fn ensemble(t: &Trainer) -> Option<EnsembleResult> {
     let mut ws = Workspace::new(capacity, d, m, k);
     let (loss, acc) = model::evaluate(p, val.x.view(), &val.y, t.eval_masks(), &mut ws)?;
     let masks = sub_networks(&t.scenario.dropout, d, m, SIZES[SIZES.len() - 1]);
-    let [k1, k10, k100] = averaged(p, val.x.view(), &val.y, &masks, SIZES);
-    Some(EnsembleResult { full: Score { acc, loss }, k1, k10, k100 })
+    let means = means(p, val.x.view(), &val.y, &masks, SIZES);
+    let [k1, k10, k100] = means.arithmetic;
+    let [g1, g10, g100] = means.geometric;
+    let geometric = Geometric { k1: g1, k10: g10, k100: g100 };
+    Some(EnsembleResult { full: Score { acc, loss }, k1, k10, k100, geometric })
 }
 
 /// The first `count` sub-network masks of the stream seeded with `spec.seed` (for `d`
@@ -102,8 +131,7 @@ pub fn sub_networks(spec: &DropoutSpec, d: usize, m: usize, count: usize) -> Vec
 }
 
 /// Scores of the average softmax output of the first `sizes[i]` sub-networks in `masks`,
-/// for each i, in one pass over the masks. A size of 0 or above `masks.len()` gets NaN;
-/// so does every size when `x` has no rows.
+/// for each i (see [`means`]).
 pub fn averaged<const N: usize>(
     p: &Params,
     x: ArrayView2<f64>,
@@ -111,10 +139,35 @@ pub fn averaged<const N: usize>(
     masks: &[Masks],
     sizes: [usize; N],
 ) -> [Score; N] {
+    means(p, x, y, masks, sizes).arithmetic
+}
+
+/// Scores of the normalized geometric mean of the first `sizes[i]` sub-networks in
+/// `masks`, for each i (see [`means`]).
+pub fn geometric<const N: usize>(
+    p: &Params,
+    x: ArrayView2<f64>,
+    y: &[usize],
+    masks: &[Masks],
+    sizes: [usize; N],
+) -> [Score; N] {
+    means(p, x, y, masks, sizes).geometric
+}
+
+/// Scores of the arithmetic and the normalized geometric mean of the first `sizes[i]`
+/// sub-networks in `masks`, for each i, in one pass over the masks. A size of 0 or above
+/// `masks.len()` gets NaN; so does every size when `x` has no rows.
+pub fn means<const N: usize>(
+    p: &Params,
+    x: ArrayView2<f64>,
+    y: &[usize],
+    masks: &[Masks],
+    sizes: [usize; N],
+) -> Means<N> {
     let rows = x.nrows().min(y.len());
     let nan = Score { acc: f64::NAN, loss: f64::NAN };
     if rows == 0 {
-        return [nan; N];
+        return Means { arithmetic: [nan; N], geometric: [nan; N] };
     }
     let (d, m, k) = (p.inputs(), p.hidden(), p.classes());
     let capacity = CHUNK.min(rows);
@@ -122,15 +175,21 @@ pub fn averaged<const N: usize>(
     // Per row of a chunk: Σ ŷ over the sub-networks so far, and the running logsumexp of
     // ln ŷ[y] as (max, Σ exp(· − max)).
     let mut sum = Array2::<f64>::zeros((capacity, k));
+    // And Σ ln ŷ over the sub-networks so far, with a row of their mean.
+    let mut log_sum = Array2::<f64>::zeros((capacity, k));
+    let mut mean = vec![0.0f64; k];
     let mut top = Array1::<f64>::zeros(capacity);
     let mut expsum = Array1::<f64>::zeros(capacity);
     let mut loss = [0.0f64; N];
     let mut correct = [0usize; N];
+    let mut geo_loss = [0.0f64; N];
+    let mut geo_correct = [0usize; N];
     let used = sizes.iter().copied().max().unwrap_or(0).min(masks.len());
     for start in (0..rows).step_by(capacity) {
         let end = (start + capacity).min(rows);
         let labels = &y[start..end];
         sum.fill(0.0);
+        log_sum.fill(0.0);
         top.fill(f64::NEG_INFINITY);
         expsum.fill(0.0);
         for (i, mask) in masks.iter().take(used).enumerate() {
@@ -138,7 +197,11 @@ pub fn averaged<const N: usize>(
             for (r, &c) in labels.iter().enumerate() {
                 let mut row = sum.row_mut(r);
                 row += &ws.y_hat.row(r);
-                let a = ws.logits[[r, c]] - ws.lse(r);
+                let lse = ws.lse(r);
+                for (acc, &l) in log_sum.row_mut(r).iter_mut().zip(ws.logits.row(r)) {
+                    *acc += l - lse;
+                }
+                let a = ws.logits[[r, c]] - lse;
                 if a > top[r] {
                     expsum[r] = expsum[r] * (top[r] - a).exp() + 1.0;
                     top[r] = a;
@@ -155,17 +218,37 @@ pub fn averaged<const N: usize>(
                     if argmax(row.as_slice().unwrap_or(&[])) == c {
                         correct[slot] += 1;
                     }
+                    for (a, &l) in mean.iter_mut().zip(log_sum.row(r)) {
+                        *a = l / count as f64;
+                    }
+                    geo_loss[slot] += logsumexp(&mean) - mean[c];
+                    if argmax(&mean) == c {
+                        geo_correct[slot] += 1;
+                    }
                 }
             }
         }
     }
-    std::array::from_fn(|slot| {
+    let score = |slot: usize, correct: &[usize; N], loss: &[f64; N]| {
         if sizes[slot] == 0 || sizes[slot] > masks.len() {
             nan
         } else {
             Score { acc: correct[slot] as f64 / rows as f64, loss: loss[slot] / rows as f64 }
         }
-    })
+    };
+    Means {
+        arithmetic: std::array::from_fn(|slot| score(slot, &correct, &loss)),
+        geometric: std::array::from_fn(|slot| score(slot, &geo_correct, &geo_loss)),
+    }
+}
+
+/// ln Σ exp(v), the largest value subtracted first; −∞ for no values.
+fn logsumexp(v: &[f64]) -> f64 {
+    let top = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !top.is_finite() {
+        return top;
+    }
+    top + v.iter().map(|&a| (a - top).exp()).sum::<f64>().ln()
 }
 
 #[cfg(test)]
@@ -252,10 +335,74 @@ mod tests {
     }
 
     #[test]
+    fn geometric_of_one_sub_network_is_its_cross_entropy_and_accuracy() {
+        let (p, x, y) = small();
+        let masks = sub_networks(&spec(0.7, 0.6, DropoutMode::Inverted), 3, 5, 1);
+        let mut ws = Workspace::new(64, 3, 5, 4);
+        let (loss, acc) = model::evaluate(&p, x.view(), &y, &masks[0], &mut ws).unwrap();
+        let [one] = geometric(&p, x.view(), &y, &masks, [1]);
+        assert!((one.loss - loss).abs() < 1e-12, "{} vs {loss}", one.loss);
+        assert_eq!(one.acc, acc);
+    }
+
+    #[test]
+    fn geometric_matches_a_direct_computation() {
+        let (p, x, y) = small();
+        let masks = sub_networks(&spec(0.8, 0.5, DropoutMode::Classic), 3, 5, 10);
+        let mut ws = Workspace::new(x.nrows(), 3, 5, 4);
+        // The product of the K softmax outputs, its K-th root, normalised to sum to 1.
+        let mut product = Array2::<f64>::ones((x.nrows(), 4));
+        for mask in &masks {
+            model::forward(&p, x.view(), mask, &mut ws);
+            product *= &ws.y_hat;
+        }
+        let root = product.mapv(|v| v.powf(1.0 / masks.len() as f64));
+        let geo = &root / &root.sum_axis(ndarray::Axis(1)).insert_axis(ndarray::Axis(1));
+        let loss = y.iter().enumerate().map(|(i, &c)| -geo[[i, c]].ln()).sum::<f64>() / y.len() as f64;
+        let right = y.iter().enumerate().filter(|&(i, &c)| argmax(geo.row(i).as_slice().unwrap()) == c);
+        let acc = right.count() as f64 / y.len() as f64;
+        let [ten] = geometric(&p, x.view(), &y, &masks, [10]);
+        assert!((ten.loss - loss).abs() < 1e-10, "{} vs {loss}", ten.loss);
+        assert_eq!(ten.acc, acc);
+    }
+
+    #[test]
+    fn geometric_and_arithmetic_means_differ() {
+        // Two sub-networks of one row of class 2, with logits (10, 0, 5) and (0, 10, 5): the
+        // arithmetic mean is about (0.497, 0.497, 0.007); the mean log-probabilities differ
+        // from (5, 5, 5) by a constant, so the geometric mean is (1/3, 1/3, 1/3).
+        let mut p = Params::zeros(2, 2, 3);
+        p.w1[[0, 0]] = 1.0;
+        p.w1[[1, 1]] = 1.0;
+        p.w2[[0, 0]] = 10.0;
+        p.w2[[1, 1]] = 10.0;
+        p.w2[[2, 0]] = 5.0;
+        p.w2[[2, 1]] = 5.0;
+        let x = Array2::from_shape_vec((1, 2), vec![1.0, 1.0]).unwrap();
+        let y = vec![2];
+        let mut a = Masks::ones(2, 2);
+        a.hidden[1] = 0.0;
+        let mut b = Masks::ones(2, 2);
+        b.hidden[0] = 0.0;
+        let masks = [a, b];
+        let [arith] = averaged(&p, x.view(), &y, &masks, [2]);
+        let [geo] = geometric(&p, x.view(), &y, &masks, [2]);
+        assert!((geo.loss - 3f64.ln()).abs() < 1e-12, "{}", geo.loss);
+        let l = |z: [f64; 3]| z.iter().map(|v| v.exp()).sum::<f64>().ln();
+        let p2 = (5f64 - l([10.0, 0.0, 5.0])).exp();
+        assert!((arith.loss + p2.ln()).abs() < 1e-12, "{} vs {}", arith.loss, -p2.ln());
+        assert!(arith.loss > geo.loss + 3.0);
+        assert_eq!(arith.acc, 0.0);
+    }
+
+    #[test]
     fn sizes_out_of_range_are_nan() {
         let (p, x, y) = small();
         let masks = sub_networks(&spec(0.8, 0.5, DropoutMode::Inverted), 3, 5, 2);
         let [zero, two, three] = averaged(&p, x.view(), &y, &masks, [0, 2, 3]);
+        assert!(zero.loss.is_nan() && three.acc.is_nan());
+        assert!(two.loss.is_finite());
+        let [zero, two, three] = geometric(&p, x.view(), &y, &masks, [0, 2, 3]);
         assert!(zero.loss.is_nan() && three.acc.is_nan());
         assert!(two.loss.is_finite());
     }
