@@ -163,10 +163,15 @@ fn legend_line(n: &Network, palette: &Palette, next: u64) -> Line<'static> {
         swatch(1.0, "blue +"),
         Span::raw(" "),
         swatch(-1.0, "red −"),
-        Span::raw("  thicker:\u{a0}larger\u{a0}|w|  no\u{a0}edge:\u{a0}w\u{a0}=\u{a0}0  outputs:\u{a0}logits"),
+        Span::raw(
+            "  thicker:\u{a0}larger\u{a0}|w|  no\u{a0}edge:\u{a0}w\u{a0}=\u{a0}0  outputs:\u{a0}logits",
+        ),
     ];
     if n.input_kept.iter().chain(&n.hidden_kept).any(|&k| !k) {
-        spans.push(Span::styled(format!("  ×\u{a0}dropped\u{a0}at\u{a0}step\u{a0}{next}"), Style::new().fg(palette.color(-1.0))));
+        spans.push(Span::styled(
+            format!("  ×\u{a0}dropped\u{a0}at\u{a0}step\u{a0}{next}"),
+            Style::new().fg(palette.color(-1.0)),
+        ));
     }
     Line::from(spans)
 }
