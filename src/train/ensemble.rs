@@ -130,30 +130,6 @@ pub fn sub_networks(spec: &DropoutSpec, d: usize, m: usize, count: usize) -> Vec
         .collect()
 }
 
-/// Scores of the average softmax output of the first `sizes[i]` sub-networks in `masks`,
-/// for each i (see [`means`]).
-pub fn averaged<const N: usize>(
-    p: &Params,
-    x: ArrayView2<f64>,
-    y: &[usize],
-    masks: &[Masks],
-    sizes: [usize; N],
-) -> [Score; N] {
-    means(p, x, y, masks, sizes).arithmetic
-}
-
-/// Scores of the normalized geometric mean of the first `sizes[i]` sub-networks in
-/// `masks`, for each i (see [`means`]).
-pub fn geometric<const N: usize>(
-    p: &Params,
-    x: ArrayView2<f64>,
-    y: &[usize],
-    masks: &[Masks],
-    sizes: [usize; N],
-) -> [Score; N] {
-    means(p, x, y, masks, sizes).geometric
-}
-
 /// Scores of the arithmetic and the normalized geometric mean of the first `sizes[i]`
 /// sub-networks in `masks`, for each i, in one pass over the masks. A size of 0 or above
 /// `masks.len()` gets NaN; so does every size when `x` has no rows.
@@ -299,20 +275,24 @@ mod tests {
         let masks = sub_networks(&s, 3, 5, 100);
         assert!(masks.iter().all(|m| m == &masks[0]));
         let (p, x, y) = small();
-        let [a, b, c] = averaged(&p, x.view(), &y, &masks, SIZES);
+        let [a, b, c] = means(&p, x.view(), &y, &masks, SIZES).arithmetic;
         assert!((a.loss - b.loss).abs() < 1e-12 && (a.loss - c.loss).abs() < 1e-12);
         assert_eq!((a.acc, b.acc), (c.acc, c.acc));
     }
 
     #[test]
     fn one_sub_network_is_its_cross_entropy_and_accuracy() {
+        // Both means of one sub-network are that sub-network.
         let (p, x, y) = small();
         let masks = sub_networks(&spec(0.7, 0.6, DropoutMode::Inverted), 3, 5, 1);
         let mut ws = Workspace::new(64, 3, 5, 4);
         let (loss, acc) = model::evaluate(&p, x.view(), &y, &masks[0], &mut ws).unwrap();
-        let [one] = averaged(&p, x.view(), &y, &masks, [1]);
-        assert!((one.loss - loss).abs() < 1e-12, "{} vs {loss}", one.loss);
-        assert_eq!(one.acc, acc);
+        let [mean] = means(&p, x.view(), &y, &masks, [1]).arithmetic;
+        let [geo] = means(&p, x.view(), &y, &masks, [1]).geometric;
+        for one in [mean, geo] {
+            assert!((one.loss - loss).abs() < 1e-12, "{} vs {loss}", one.loss);
+            assert_eq!(one.acc, acc);
+        }
     }
 
     #[test]
@@ -329,20 +309,9 @@ mod tests {
         let loss = y.iter().enumerate().map(|(i, &c)| -mean[[i, c]].ln()).sum::<f64>() / y.len() as f64;
         let right = y.iter().enumerate().filter(|&(i, &c)| argmax(mean.row(i).as_slice().unwrap()) == c);
         let acc = right.count() as f64 / y.len() as f64;
-        let [ten] = averaged(&p, x.view(), &y, &masks, [10]);
+        let [ten] = means(&p, x.view(), &y, &masks, [10]).arithmetic;
         assert!((ten.loss - loss).abs() < 1e-10, "{} vs {loss}", ten.loss);
         assert_eq!(ten.acc, acc);
-    }
-
-    #[test]
-    fn geometric_of_one_sub_network_is_its_cross_entropy_and_accuracy() {
-        let (p, x, y) = small();
-        let masks = sub_networks(&spec(0.7, 0.6, DropoutMode::Inverted), 3, 5, 1);
-        let mut ws = Workspace::new(64, 3, 5, 4);
-        let (loss, acc) = model::evaluate(&p, x.view(), &y, &masks[0], &mut ws).unwrap();
-        let [one] = geometric(&p, x.view(), &y, &masks, [1]);
-        assert!((one.loss - loss).abs() < 1e-12, "{} vs {loss}", one.loss);
-        assert_eq!(one.acc, acc);
     }
 
     #[test]
@@ -361,7 +330,7 @@ mod tests {
         let loss = y.iter().enumerate().map(|(i, &c)| -geo[[i, c]].ln()).sum::<f64>() / y.len() as f64;
         let right = y.iter().enumerate().filter(|&(i, &c)| argmax(geo.row(i).as_slice().unwrap()) == c);
         let acc = right.count() as f64 / y.len() as f64;
-        let [ten] = geometric(&p, x.view(), &y, &masks, [10]);
+        let [ten] = means(&p, x.view(), &y, &masks, [10]).geometric;
         assert!((ten.loss - loss).abs() < 1e-10, "{} vs {loss}", ten.loss);
         assert_eq!(ten.acc, acc);
     }
@@ -385,8 +354,8 @@ mod tests {
         let mut b = Masks::ones(2, 2);
         b.hidden[0] = 0.0;
         let masks = [a, b];
-        let [arith] = averaged(&p, x.view(), &y, &masks, [2]);
-        let [geo] = geometric(&p, x.view(), &y, &masks, [2]);
+        let [arith] = means(&p, x.view(), &y, &masks, [2]).arithmetic;
+        let [geo] = means(&p, x.view(), &y, &masks, [2]).geometric;
         assert!((geo.loss - 3f64.ln()).abs() < 1e-12, "{}", geo.loss);
         let l = |z: [f64; 3]| z.iter().map(|v| v.exp()).sum::<f64>().ln();
         let p2 = (5f64 - l([10.0, 0.0, 5.0])).exp();
@@ -399,10 +368,10 @@ mod tests {
     fn sizes_out_of_range_are_nan() {
         let (p, x, y) = small();
         let masks = sub_networks(&spec(0.8, 0.5, DropoutMode::Inverted), 3, 5, 2);
-        let [zero, two, three] = averaged(&p, x.view(), &y, &masks, [0, 2, 3]);
+        let [zero, two, three] = means(&p, x.view(), &y, &masks, [0, 2, 3]).arithmetic;
         assert!(zero.loss.is_nan() && three.acc.is_nan());
         assert!(two.loss.is_finite());
-        let [zero, two, three] = geometric(&p, x.view(), &y, &masks, [0, 2, 3]);
+        let [zero, two, three] = means(&p, x.view(), &y, &masks, [0, 2, 3]).geometric;
         assert!(zero.loss.is_nan() && three.acc.is_nan());
         assert!(two.loss.is_finite());
     }
