@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Check that this checkout's nnviz prints exactly what an earlier build printed.
 #
-#   benches/same_output.sh [BASE_REV]      (default: the commit before issue 13, 5c92415)
+#   benches/same_output.sh [BASE_REV]      (default HEAD: what the uncommitted change does;
+#                                           issue 13's clean-up was checked against 5c92415)
 #   OLD_BIN=path/to/nnviz benches/same_output.sh   (compare with a binary built already)
 #
 # For a refactoring that must not change behaviour. Builds BASE_REV in a throw-away git
@@ -22,7 +23,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 root=$PWD
-base=${1:-5c92415}
+base=${1:-HEAD}
 work=$root/target/same-output
 mkdir -p "$work"
 

@@ -19,6 +19,8 @@ bundled![
     "large_init",
     "dropout_slide",
     "digits",
+    "l1_subgradient",
+    "l1_proximal",
     "regularization/none",
     "regularization/l2",
     "regularization/l1",

@@ -76,7 +76,7 @@ fn string_values_quoted_or_bare() {
     );
     assert_eq!(v[0].scenario.reg.l1_mode, L1Mode::Subgradient);
     assert_eq!(v[1].scenario.reg.l1_mode, L1Mode::Proximal);
-    assert_eq!(v[0].scenario.reg.l1, [0.002, 0.002]);
+    assert_eq!(v[0].scenario.reg.l1, [0.005, 0.005]);
 }
 
 #[test]

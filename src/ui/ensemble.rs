@@ -45,6 +45,8 @@ pub fn verdict(r: &EnsembleResult) -> String {
 
 /// Below this width the table drops to one header line and short row names.
 const WIDE: u16 = 56;
+/// Below this width its columns close up too (a 36-column panel at 80×24 holds 35).
+const NARROW: u16 = 42;
 
 pub fn lines(app: &App, run: &Run, width: u16) -> Vec<Line<'static>> {
     let bold = Style::new().add_modifier(Modifier::BOLD);
@@ -78,7 +80,11 @@ pub fn lines(app: &App, run: &Run, width: u16) -> Vec<Line<'static>> {
                 ("mean of K = 100", "K = 100", &r.k100, Some(&g.k100)),
             ];
             let wide = width >= WIDE;
-            let (name_w, acc_w, loss_w) = if wide { (20, 7, 9) } else { (11, 6, 8) };
+            let (name_w, acc_w, loss_w) = match width {
+                _ if wide => (20, 7, 9),
+                NARROW.. => (11, 6, 8),
+                _ => (8, 5, 7),
+            };
             let pair_w = acc_w + 1 + loss_w;
             let sep = if wide { "  " } else { " " };
             if wide {
@@ -92,7 +98,9 @@ pub fn lines(app: &App, run: &Run, width: u16) -> Vec<Line<'static>> {
             } else {
                 let head = format!(
                     "{:<name_w$}{:>pair_w$}{sep}{:>pair_w$}",
-                    "validation", "arithmetic", "geometric"
+                    if width >= NARROW { "validation" } else { "val." },
+                    "arithmetic",
+                    "geometric"
                 );
                 out.push(Line::styled(head, dim));
             }
