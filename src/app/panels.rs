@@ -49,6 +49,8 @@ pub struct Network {
     pub step: u64,
     pub w1: Array2<f64>,
     pub w2: Array2<f64>,
+    /// The largest |w| of W1 and of W2, which the edges' strokes are relative to.
+    pub scale: [f64; 2],
     /// The example shown (below the batch's rows), its inputs as given, h̃ and the logits.
     pub example: usize,
     pub x: Vec<f64>,
@@ -64,8 +66,10 @@ impl Network {
         let i = t.inspect();
         let e = example.min(i.ws.n.saturating_sub(1));
         let row = |a: &Array2<f64>| a.row(e).to_vec();
+        let largest = |w: &Array2<f64>| w.iter().fold(0.0_f64, |a, &v| a.max(v.abs()));
         Network {
             step: t.step,
+            scale: [largest(&t.params.w1), largest(&t.params.w2)],
             w1: t.params.w1.clone(),
             w2: t.params.w2.clone(),
             example: e,

@@ -70,8 +70,7 @@ fn draw(n: &Network, palette: &Palette, area: Rect, buf: &mut Buffer) {
         .x_bounds([0.0, w])
         .y_bounds([0.0, h])
         .paint(|ctx| {
-            let scale1 = n.w1.iter().fold(0.0_f64, |a, &v| a.max(v.abs()));
-            let scale2 = n.w2.iter().fold(0.0_f64, |a, &v| a.max(v.abs()));
+            let [scale1, scale2] = n.scale;
             for (j, &to) in hidden.iter().enumerate() {
                 for (c, &from) in inputs.iter().enumerate() {
                     if n.hidden_kept[j] && n.input_kept[c] {
