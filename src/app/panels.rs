@@ -47,11 +47,16 @@ pub struct Panels {
 pub struct Network {
     /// The trainer's step when computed; the batch and masks are step + 1's.
     pub step: u64,
+    /// Inputs, hidden units and outputs.
+    pub shape: [usize; 3],
+    /// The rest is left empty for a network wider than [`Network::MAX_UNITS`], which the
+    /// diagram does not draw.
     pub w1: Array2<f64>,
     pub w2: Array2<f64>,
     /// The largest |w| of W1 and of W2, which the edges' strokes are relative to.
     pub scale: [f64; 2],
-    /// The example shown (below the batch's rows), its inputs as given, h̃ and the logits.
+    /// The example shown (below the batch's rows), its inputs before the mask (standardized
+    /// when the scenario standardizes), h̃ and the logits.
     pub example: usize,
     pub x: Vec<f64>,
     pub h: Vec<f64>,
@@ -62,13 +67,38 @@ pub struct Network {
 }
 
 impl Network {
+    /// The most units per layer (inputs, hidden, outputs) the diagram draws.
+    pub const MAX_UNITS: usize = 12;
+
+    /// Whether the diagram draws this network.
+    pub fn drawn(&self) -> bool {
+        self.shape.iter().all(|&n| n <= Self::MAX_UNITS)
+    }
+
     pub fn compute(t: &Trainer, example: usize) -> Network {
+        let p = &t.params;
+        let shape = [p.inputs(), p.hidden(), p.classes()];
+        let out = Network {
+            step: t.step,
+            shape,
+            w1: Array2::zeros((0, 0)),
+            w2: Array2::zeros((0, 0)),
+            scale: [0.0; 2],
+            example: 0,
+            x: Vec::new(),
+            h: Vec::new(),
+            logits: Vec::new(),
+            input_kept: Vec::new(),
+            hidden_kept: Vec::new(),
+        };
+        if !out.drawn() {
+            return out;
+        }
         let i = t.inspect();
         let e = example.min(i.ws.n.saturating_sub(1));
         let row = |a: &Array2<f64>| a.row(e).to_vec();
         let largest = |w: &Array2<f64>| w.iter().fold(0.0_f64, |a, &v| a.max(v.abs()));
         Network {
-            step: t.step,
             scale: [largest(&t.params.w1), largest(&t.params.w2)],
             w1: t.params.w1.clone(),
             w2: t.params.w2.clone(),
@@ -78,6 +108,7 @@ impl Network {
             logits: i.ws.logits.slice(s![e, ..]).to_vec(),
             input_kept: (0..t.params.inputs()).map(|c| i.scales.input_kept(c)).collect(),
             hidden_kept: (0..t.params.hidden()).map(|j| i.scales.hidden_kept(j)).collect(),
+            ..out
         }
     }
 }

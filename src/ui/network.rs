@@ -1,9 +1,9 @@
 //! The network diagram (`v`): inputs, hidden units and outputs as the slides draw them, for
-//! networks of at most [`MAX_UNITS`] units per layer. Edges are coloured by the weight's sign
+//! networks of at most [`Network::MAX_UNITS`] units per layer. Edges are coloured by the weight's sign
 //! and drawn heavier for larger magnitude (relative to the largest |w| of their matrix); a
 //! weight of exactly 0 has no edge. Units the next step drops are drawn removed, with no
 //! edges (the slides' red neurons). The nodes carry one example of the next step's batch:
-//! its inputs as given, h̃ and the logits.
+//! its inputs before the mask (standardized when the scenario standardizes), h̃ and the logits.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -18,23 +18,28 @@ use crate::app::panels::Network;
 use crate::app::{App, Run};
 use crate::theme::Palette;
 
-/// The most units per layer (inputs, hidden, outputs) the diagram draws.
-pub const MAX_UNITS: usize = 12;
-
 pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
     let Some(n) = &app.panels.network else { return };
-    let (d, m, k) = (n.w1.ncols(), n.w1.nrows(), n.w2.nrows());
+    let [d, m, k] = n.shape;
     let next = n.step + 1;
     let as_of = if n.step == run.trainer.step { String::new() } else { format!(" (as of step {})", n.step) };
-    let title =
-        format!("Network {d}-{m}-{k}  example {} of step {next}'s batch{as_of}", n.example + FIRST_INDEX);
-    let block = super::view_block(title, "[ ] example  v or Esc closes");
+    let (title, keys) = if n.drawn() {
+        let example = n.example + FIRST_INDEX;
+        (
+            format!("Network {d}-{m}-{k}  example {example} of step {next}'s batch{as_of}"),
+            "[ ] example  v or Esc closes",
+        )
+    } else {
+        (format!("Network {d}-{m}-{k}"), "v or Esc closes")
+    };
+    let block = super::view_block(title, keys);
     let inner = block.inner(area);
     block.render(area, buf);
-    if d.max(m).max(k) > MAX_UNITS {
+    if !n.drawn() {
         let text = format!(
-            "The diagram draws networks of at most {MAX_UNITS} units per layer; this one has {d} inputs, \
-             {m} hidden units and {k} outputs. The heatmaps show its weights (v or Esc returns to them)."
+            "The diagram draws networks of at most {} units per layer; this one has {d} inputs, \
+             {m} hidden units and {k} outputs. The heatmaps show its weights (v or Esc returns to them).",
+            Network::MAX_UNITS
         );
         Paragraph::new(text).wrap(Wrap { trim: true }).render(inner, buf);
         return;
