@@ -39,6 +39,11 @@ pub struct Cli {
     #[arg(long)]
     pub list: bool,
 
+    /// The lecture as a guided tour: the bundled one, or the lessons file given; with
+    /// --check, run every lesson's checks headless and print them as JSON Lines
+    #[arg(long)]
+    pub lecture: bool,
+
     /// Use seed S for data, initialization, batches and dropout (any 64-bit integer, as
     /// in scenario files)
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
@@ -83,6 +88,10 @@ pub enum Mode {
     Inspect,
     Headless,
     Ui,
+    /// `--lecture`: the tour in the UI.
+    Lecture,
+    /// `--lecture --check`: every lesson's checks, headless.
+    LectureCheck,
 }
 
 impl Cli {
@@ -104,6 +113,9 @@ impl Cli {
     /// Reject combinations that make no sense.
     pub fn mode(&self) -> Result<Mode, InputError> {
         let bad = |what: &str| Err(InputError::cli(what.to_string()));
+        if self.lecture {
+            return self.lecture_mode();
+        }
         let exclusive = [self.list, self.check, self.inspect, self.headless];
         if exclusive.iter().filter(|&&b| b).count() > 1 {
             return bad("--list, --check, --inspect and --headless exclude each other");
@@ -151,6 +163,34 @@ impl Cli {
         } else {
             Mode::Ui
         })
+    }
+}
+
+impl Cli {
+    /// `--lecture [--check] [--paused] [LESSONS.toml]`: nothing else goes with it.
+    fn lecture_mode(&self) -> Result<Mode, InputError> {
+        let others = [
+            (self.headless, "--headless"),
+            (self.steps.is_some(), "--steps"),
+            (self.dump.is_some(), "--dump"),
+            (self.inspect, "--inspect"),
+            (self.list, "--list"),
+            (self.seed.is_some(), "--seed"),
+            (!self.sweep.is_empty(), "--sweep"),
+            (self.table, "--table"),
+            (self.gradcheck, "--gradcheck"),
+            (self.gradcheck_all, "--gradcheck-all"),
+            (self.paused && self.check, "--paused (with --check)"),
+        ];
+        if let Some((_, flag)) = others.iter().find(|(given, _)| *given) {
+            return Err(InputError::cli(format!(
+                "{flag} does not go with --lecture (a lesson's scenario, steps and seeds are in its lessons file)"
+            )));
+        }
+        if self.scenarios.len() > 1 {
+            return Err(InputError::cli("--lecture takes at most one lessons file"));
+        }
+        Ok(if self.check { Mode::LectureCheck } else { Mode::Lecture })
     }
 }
 

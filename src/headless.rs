@@ -62,6 +62,9 @@ pub struct Summary {
     pub zero_fraction: PerMatrix<Num>,
     pub near_zero_fraction: PerMatrix<Num>,
     pub weight_norm: PerMatrix<Num>,
+    /// The share of each matrix with |w| ≤ lr·β (its L1 strength; exact zeros included):
+    /// the band in which the slide's sign(W) step jitters around 0.
+    pub l1_band_fraction: PerMatrix<Num>,
     /// The share of each class in the training split, class 0 first: where softmax(b2)
     /// goes when only b2 learns.
     pub train_class_frequencies: Vec<Num>,
@@ -163,11 +166,22 @@ fn summary(name: &str, file: &str, t: &mut Trainer, last: &Metrics) -> Summary {
         zero_fraction: PerMatrix::from_fn(|x| Num(diag.zero_fraction[layer(x)])),
         near_zero_fraction: PerMatrix::from_fn(|x| Num(diag.near_zero_fraction[layer(x)])),
         weight_norm: PerMatrix::from_fn(|x| Num(diag.norm[layer(x)])),
+        l1_band_fraction: PerMatrix::from_fn(|x| {
+            let band = t.scenario.train.learning_rate * t.scenario.reg.l1[layer(x)];
+            Num(crate::train::diagnose::band_fraction(&t.params, x, band))
+        }),
         train_class_frequencies: t.data.train.class_frequencies().into_iter().map(Num).collect(),
         softmax_b2: t.params.softmax_b2().into_iter().map(Num).collect(),
         ensemble: ensemble::ensemble(t).map(Ensemble::from),
         chosen: None,
     }
+}
+
+/// The summary line of a run at its current step, as a headless run that stopped there
+/// would print it (without `chosen`).
+pub fn summary_now(loaded: &Loaded, t: &mut Trainer) -> Summary {
+    let last = t.metrics();
+    summary(&loaded.scenario.name, &loaded.file, t, &last)
 }
 
 /// A finished headless run: its summary (without `chosen`, which depends on the other
@@ -431,11 +445,20 @@ struct InspectLine<'a> {
 
 /// `--inspect`: step 0's state on the first training batch, nothing updated.
 pub fn inspect(loaded: &Loaded, out: &mut impl Write) -> io::Result<()> {
-    let t = Trainer::from_loaded(loaded);
+    write_line(out, &inspect_line(loaded, &Trainer::from_loaded(loaded)))
+}
+
+/// `--inspect`'s JSON of a trainer at its current step: its parameters, and the forward and
+/// backward pass of the batch (and masks) the next step uses.
+pub fn inspect_value(loaded: &Loaded, t: &Trainer) -> serde_json::Value {
+    serde_json::to_value(inspect_line(loaded, t)).unwrap_or_default()
+}
+
+fn inspect_line<'a>(loaded: &'a Loaded, t: &Trainer) -> InspectLine<'a> {
     let i = t.inspect();
     let n = i.y.len();
     let rows = |a: &ndarray::Array2<f64>| matrix(&a.slice(ndarray::s![..n, ..]).to_owned());
-    let line = InspectLine {
+    InspectLine {
         scenario: &loaded.scenario.name,
         file: &loaded.file,
         params: Tensors::from(&t.params),
@@ -449,6 +472,5 @@ pub fn inspect(loaded: &Loaded, out: &mut impl Write) -> io::Result<()> {
         },
         loss: Num(i.loss),
         grads: Tensors::from(&i.grads),
-    };
-    write_line(out, &line)
+    }
 }

@@ -47,6 +47,7 @@ pub mod error;
 pub mod files;
 pub mod headless;
 pub mod json;
+pub mod lecture;
 pub mod load;
 pub mod nn;
 pub mod runner;

@@ -75,32 +75,44 @@ pub struct Text {
 }
 
 pub fn read(arg: &str) -> Result<Text, InputError> {
-    let path = Path::new(arg);
-    let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let looked = std::fs::metadata(path);
-    if looked.as_ref().is_ok_and(std::fs::Metadata::is_file) {
-        let bytes = files::read_limited(path, MAX_SCENARIO_BYTES).map_err(|e| match e {
-            FileError::TooBig(_) => too_big(arg, path),
-            e => InputError::new(arg, None, "", format!("cannot read: {e}")),
-        })?;
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        return Ok(Text { file: arg.to_string(), bytes, base, stem: stem(path) });
+    if let Some(text) = find(Path::new(""), arg)? {
+        return Ok(text);
     }
-    if let Some((name, text)) = bundled::find(arg) {
-        return Ok(Text {
-            file: arg.to_string(),
-            bytes: text.as_bytes().to_vec(),
-            base: PathBuf::new(),
-            stem: stem(Path::new(name)),
-        });
-    }
-    let what = match looked.map_err(FileError::from) {
+    let what = match std::fs::metadata(arg).map_err(FileError::from) {
         Ok(_) => "is not a file".to_owned(),
         Err(e) => e.to_string(),
     };
     Err(InputError::cli(format!(
         "{arg}: {what}, and no bundled scenario has that name (nnviz --list shows them)"
     )))
+}
+
+/// The scenario `arg` names: the file `dir/arg` if there is one, else the bundled scenario
+/// of that name; `None` when neither exists. A file that exists but cannot be read is an
+/// error.
+pub fn find(dir: &Path, arg: &str) -> Result<Option<Text>, InputError> {
+    let path = dir.join(arg);
+    let shown = path.to_string_lossy().into_owned();
+    let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+        let bytes = files::read_limited(&path, MAX_SCENARIO_BYTES).map_err(|e| match e {
+            FileError::TooBig(_) => too_big(&shown, &path),
+            e => InputError::new(&shown, None, "", format!("cannot read: {e}")),
+        })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        return Ok(Some(Text { file: shown, bytes, base, stem: stem(&path) }));
+    }
+    Ok(bundled_text(arg))
+}
+
+/// The bundled scenario `arg` names, if any.
+pub fn bundled_text(arg: &str) -> Option<Text> {
+    bundled::find(arg).map(|(name, text)| Text {
+        file: arg.to_string(),
+        bytes: text.as_bytes().to_vec(),
+        base: PathBuf::new(),
+        stem: Path::new(name).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+    })
 }
 
 /// A scenario file too big to be one, at the byte where it passes the limit. Large inline
@@ -124,7 +136,11 @@ fn too_big(arg: &str, path: &Path) -> InputError {
 
 /// Read, parse, validate and load the data of one scenario.
 pub fn load(arg: &str, seed: Option<u64>) -> Result<Loaded, InputError> {
-    let text = read(arg)?;
+    load_text(read(arg)?, seed)
+}
+
+/// Parse, validate and load the data of a scenario text found by [`read`] or [`find`].
+pub fn load_text(text: Text, seed: Option<u64>) -> Result<Loaded, InputError> {
     let mut scenario = scenario::parse_bytes(&text.file, &text.bytes, &text.base, &text.stem)?;
     if let Some(seed) = seed {
         scenario.override_seeds(seed);

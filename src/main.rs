@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use nnviz::app::{App, Overrides};
 use nnviz::cli::{Cli, Mode};
 use nnviz::error::InputError;
+use nnviz::lecture::Lecture;
 use nnviz::load::{self, Loaded};
 use nnviz::scenario::Source;
 use nnviz::text::{escape, paragraph};
@@ -95,7 +96,66 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         }
         Mode::Headless => headless_runs(cli),
         Mode::Ui => ui(cli),
+        Mode::LectureCheck => lecture_check(cli),
+        Mode::Lecture => lecture_ui(cli),
     }
+}
+
+/// The lessons file of `--lecture`, or the bundled lecture, with its paths checked.
+fn lecture(cli: &Cli) -> Result<Lecture, Failure> {
+    let lecture = Lecture::load(cli.scenarios.first().map(String::as_str))?;
+    nnviz::lecture::eval::check_paths(&lecture)?;
+    Ok(lecture)
+}
+
+/// `--lecture --check`: one JSON line per check in file order, then the count; exit 1 when
+/// one fails.
+fn lecture_check(cli: &Cli) -> Result<ExitCode, Failure> {
+    #[derive(serde::Serialize)]
+    struct CheckLine<'a> {
+        event: &'static str,
+        lesson: &'a str,
+        step: u64,
+        value: &'a str,
+        expected: &'a serde_json::Value,
+        measured: &'a serde_json::Value,
+        passed: bool,
+    }
+    #[derive(serde::Serialize)]
+    struct Total {
+        event: &'static str,
+        checks: usize,
+        passed: usize,
+    }
+    let lecture = lecture(cli)?;
+    let results = nnviz::lecture::eval::check_all(&lecture)?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for (l, c, o) in &results {
+        let line = CheckLine {
+            event: "lesson_check",
+            lesson: &l.id,
+            step: c.step,
+            value: &c.value.text,
+            expected: &o.expected,
+            measured: &o.measured,
+            passed: o.passed,
+        };
+        json_line(&mut out, &line)?;
+    }
+    let passed = results.iter().filter(|(.., o)| o.passed).count();
+    json_line(&mut out, &Total { event: "lecture", checks: results.len(), passed })?;
+    out.flush().map_err(io_failure)?;
+    Ok(if passed == results.len() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn json_line(out: &mut impl Write, v: &impl serde::Serialize) -> Result<(), Failure> {
+    serde_json::to_writer(&mut *out, v).map_err(|e| Failure::Io(e.to_string()))?;
+    writeln!(out).map_err(io_failure)
+}
+
+fn lecture_ui(cli: &Cli) -> Result<ExitCode, Failure> {
+    lecture(cli)?;
+    Err(Failure::Usage(InputError::cli("the tour's screen is not built yet: use --lecture --check")))
 }
 
 fn ui(cli: &Cli) -> Result<ExitCode, Failure> {

@@ -2,14 +2,15 @@
 
 mod parse;
 mod position;
-mod read;
+pub(crate) mod read;
 mod source;
 mod suggest;
-mod syntax;
-mod table;
+pub(crate) mod syntax;
+pub(crate) mod table;
 pub mod types;
 
 pub use crate::error::{InputError, Pos};
 pub use parse::{keys, parse, parse_bytes};
 pub use position::pos_of;
+pub use suggest::suggest_word;
 pub use types::*;

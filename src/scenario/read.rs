@@ -10,11 +10,11 @@ use super::{MAX_CLASSES, suggest};
 use crate::text::quote;
 
 /// A value as the TOML parser gives it, with its byte span.
-pub(super) type Value<'i> = Spanned<DeValue<'i>>;
+pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
 /// What is wrong and where, without the key.
 #[derive(Debug)]
-pub(super) struct Defect {
+pub(crate) struct Defect {
     pub span: Range<usize>,
     pub reason: String,
 }
@@ -32,7 +32,7 @@ impl Defect {
 
 /// The range a float must lie in.
 #[derive(Clone, Copy, Debug)]
-pub(super) enum Bound {
+pub(crate) enum Bound {
     /// [0, ∞)
     NonNegative,
     /// (0, ∞)
@@ -84,7 +84,7 @@ fn literal(v: &Value) -> String {
 }
 
 /// Any TOML integer that fits in i64 (TOML's own range).
-pub(super) fn integer(v: &Value) -> Result<i64, Defect> {
+pub(crate) fn integer(v: &Value) -> Result<i64, Defect> {
     match v.get_ref() {
         DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
             .map_err(|_| Defect::new(v.span(), "integer does not fit in 64 bits")),
@@ -93,7 +93,7 @@ pub(super) fn integer(v: &Value) -> Result<i64, Defect> {
 }
 
 /// An integer of at least `min`; negative ones are out of range too.
-pub(super) fn count(v: &Value, min: u64) -> Result<u64, Defect> {
+pub(crate) fn count(v: &Value, min: u64) -> Result<u64, Defect> {
     let n = integer(v)?;
     u64::try_from(n)
         .ok()
@@ -102,19 +102,19 @@ pub(super) fn count(v: &Value, min: u64) -> Result<u64, Defect> {
 }
 
 /// [`count`], as a size in memory.
-pub(super) fn size(v: &Value, min: u64) -> Result<usize, Defect> {
+pub(crate) fn size(v: &Value, min: u64) -> Result<usize, Defect> {
     let n = count(v, min)?;
     usize::try_from(n).map_err(|_| Defect::new(v.span(), format!("{n} is too large")))
 }
 
 /// Any TOML integer. Negative ones are reinterpreted as their two's-complement u64
 /// (`-1` → `u64::MAX`), so every integer the file can hold is a valid, distinct seed.
-pub(super) fn seed(v: &Value) -> Result<u64, Defect> {
+pub(crate) fn seed(v: &Value) -> Result<u64, Defect> {
     integer(v).map(|n| n as u64)
 }
 
 /// A finite float; an integer is accepted and converted.
-pub(super) fn number(v: &Value) -> Result<f64, Defect> {
+pub(crate) fn number(v: &Value) -> Result<f64, Defect> {
     let x = match v.get_ref() {
         DeValue::Float(f) => f
             .as_str()
@@ -131,7 +131,7 @@ pub(super) fn number(v: &Value) -> Result<f64, Defect> {
 }
 
 /// A finite number within `bound`.
-pub(super) fn number_in(v: &Value, bound: Bound) -> Result<f64, Defect> {
+pub(crate) fn number_in(v: &Value, bound: Bound) -> Result<f64, Defect> {
     let x = number(v)?;
     if bound.contains(x) {
         Ok(x)
@@ -141,19 +141,19 @@ pub(super) fn number_in(v: &Value, bound: Bound) -> Result<f64, Defect> {
     }
 }
 
-pub(super) fn string<'v>(v: &'v Value) -> Result<&'v str, Defect> {
+pub(crate) fn string<'v>(v: &'v Value) -> Result<&'v str, Defect> {
     v.get_ref().as_str().ok_or_else(|| wrong_type("a string", v))
 }
 
-pub(super) fn boolean(v: &Value) -> Result<bool, Defect> {
+pub(crate) fn boolean(v: &Value) -> Result<bool, Defect> {
     v.get_ref().as_bool().ok_or_else(|| wrong_type("a boolean", v))
 }
 
-pub(super) fn table<'v, 'i>(v: &'v Value<'i>) -> Result<&'v DeTable<'i>, Defect> {
+pub(crate) fn table<'v, 'i>(v: &'v Value<'i>) -> Result<&'v DeTable<'i>, Defect> {
     v.get_ref().as_table().ok_or_else(|| wrong_type("a table", v))
 }
 
-fn array<'v, 'i>(v: &'v Value<'i>) -> Result<&'v DeArray<'i>, Defect> {
+pub(crate) fn array<'v, 'i>(v: &'v Value<'i>) -> Result<&'v DeArray<'i>, Defect> {
     v.get_ref().as_array().ok_or_else(|| wrong_type("an array", v))
 }
 
@@ -163,7 +163,7 @@ fn non_empty_array<'v, 'i>(v: &'v Value<'i>) -> Result<&'v DeArray<'i>, Defect> 
 }
 
 /// A string naming one of `options` (by its `&'static str` name); gives that option.
-pub(super) fn choice<T: Copy + Into<&'static str>>(
+pub(crate) fn choice<T: Copy + Into<&'static str>>(
     v: &Value,
     what: &str,
     options: &[T],
@@ -193,12 +193,12 @@ fn each<T>(
 }
 
 /// A non-empty 1-D array of finite numbers.
-pub(super) fn numbers(v: &Value) -> Result<Vec<f64>, Defect> {
+pub(crate) fn numbers(v: &Value) -> Result<Vec<f64>, Defect> {
     each(non_empty_array(v)?, "entry", number)
 }
 
 /// A non-empty 2-D array of finite numbers, all rows of the same non-zero length.
-pub(super) fn rows(v: &Value) -> Result<Vec<Vec<f64>>, Defect> {
+pub(crate) fn rows(v: &Value) -> Result<Vec<Vec<f64>>, Defect> {
     let items = non_empty_array(v)?;
     let rows = each(items, "row", numbers)?;
     let width = rows.first().map_or(0, Vec::len);
@@ -219,7 +219,7 @@ fn entries(n: usize) -> String {
 }
 
 /// A 1-D array of class labels (integers ≥ 0); may be empty.
-pub(super) fn labels(v: &Value) -> Result<Vec<usize>, Defect> {
+pub(crate) fn labels(v: &Value) -> Result<Vec<usize>, Defect> {
     each(array(v)?, "entry", |item| {
         let label = size(item, 0)?;
         if label >= MAX_CLASSES {
@@ -232,7 +232,7 @@ pub(super) fn labels(v: &Value) -> Result<Vec<usize>, Defect> {
 }
 
 /// A 1-D array of 0s and 1s (1 = kept); may be empty.
-pub(super) fn flags(v: &Value) -> Result<Vec<bool>, Defect> {
+pub(crate) fn flags(v: &Value) -> Result<Vec<bool>, Defect> {
     each(array(v)?, "entry", |item| match integer(item)? {
         0 => Ok(false),
         1 => Ok(true),
@@ -241,7 +241,7 @@ pub(super) fn flags(v: &Value) -> Result<Vec<bool>, Defect> {
 }
 
 /// Init `values`: a 2-D array (`matrix`) or a 1-D one, row-major with its shape.
-pub(super) fn values(v: &Value, matrix: bool) -> Result<(Vec<f64>, Vec<usize>), Defect> {
+pub(crate) fn values(v: &Value, matrix: bool) -> Result<(Vec<f64>, Vec<usize>), Defect> {
     if matrix {
         let rows = rows(v)?;
         let shape = vec![rows.len(), rows.first().map_or(0, Vec::len)];
@@ -250,5 +250,18 @@ pub(super) fn values(v: &Value, matrix: bool) -> Result<(Vec<f64>, Vec<usize>), 
         let values = numbers(v)?;
         let shape = vec![values.len()];
         Ok((values, shape))
+    }
+}
+
+/// A number, string, boolean or (nested) array of them, as JSON: a literal a lesson's check
+/// compares with.
+pub(crate) fn json(v: &Value) -> Result<serde_json::Value, Defect> {
+    match v.get_ref() {
+        DeValue::Integer(_) => Ok(integer(v)?.into()),
+        DeValue::Float(_) => Ok(number(v)?.into()),
+        DeValue::String(s) => Ok(s.to_string().into()),
+        DeValue::Boolean(b) => Ok((*b).into()),
+        DeValue::Array(items) => items.iter().map(json).collect::<Result<Vec<_>, _>>().map(Into::into),
+        _ => Err(wrong_type("a number, string, boolean or array", v)),
     }
 }

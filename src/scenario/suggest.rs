@@ -37,6 +37,11 @@ pub(super) fn did_you_mean(suggestion: Option<&str>) -> String {
     suggestion.map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default()
 }
 
+/// ` (did you mean "x"?)` with the closest of `candidates`, or nothing.
+pub fn suggest_word(word: &str, candidates: &[&str]) -> String {
+    did_you_mean(closest(word, candidates.iter().copied()).map(|(_, c)| c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ use crate::text::quote;
 const KEY_PARTS_LIMIT: usize = 80;
 
 /// A TOML syntax error, condensed to one line: the message without the drawing.
-pub(super) fn syntax_error(file: &str, src: &str, e: &toml::de::Error) -> InputError {
+pub(crate) fn syntax_error(file: &str, src: &str, e: &toml::de::Error) -> InputError {
     let lines: Vec<&str> = e.message().lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let mut reason = lines.join("; ");
     let mut span = e.span();

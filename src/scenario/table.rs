@@ -39,7 +39,7 @@ struct Known {
 
 /// The walk's state: the defects found so far, the positions of the keys read and the
 /// keys of every finished table.
-pub(super) struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     file: &'a str,
     lines: Lines<'a>,
     /// Each defect with its byte offset and key, in the order found. Only the first in the
@@ -145,20 +145,32 @@ impl<'a> Ctx<'a> {
 
     /// The first defect in file order, or the scenario with its positions.
     pub fn finish(self, scenario: Option<Scenario>) -> Result<Scenario, InputError> {
+        let (mut scenario, positions) = self.finish_with(scenario)?;
+        scenario.positions = positions;
+        Ok(scenario)
+    }
+
+    /// The first defect in file order, or what the walk made and the positions of the
+    /// keys it read.
+    pub fn finish_with<T>(self, made: Option<T>) -> Result<(T, BTreeMap<String, Pos>), InputError> {
         let Self { file, lines, errors, positions, tables } = self;
         if let Some((at, path, reason)) = errors.into_iter().min_by_key(|(at, ..)| *at) {
             return Err(InputError::new(file, Some(lines.pos(at)), &path, reason.text(&tables)));
         }
-        let mut scenario = scenario.ok_or_else(|| {
-            InputError::new(file, None, "", "internal error: invalid scenario without a defect")
+        let made = made.ok_or_else(|| {
+            InputError::new(file, None, "", "internal error: invalid input without a defect")
         })?;
-        scenario.positions = positions;
-        Ok(scenario)
+        Ok((made, positions))
+    }
+
+    /// The position of a byte offset of the text being walked.
+    pub fn pos(&self, offset: usize) -> Pos {
+        self.lines.pos(offset)
     }
 }
 
 /// One table being read, with its dotted path and the keys taken from it so far.
-pub(super) struct Table<'t, 'i> {
+pub(crate) struct Table<'t, 'i> {
     path: String,
     table: &'t DeTable<'i>,
     taken: Vec<&'static str>,

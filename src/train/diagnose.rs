@@ -121,6 +121,16 @@ pub fn zero_fractions(p: &Params, t: Tensor) -> (f64, f64) {
     (exact as f64 / v.len() as f64, near as f64 / v.len() as f64)
 }
 
+/// The share of a tensor's entries with |w| ≤ `band` (exact zeros included): with band
+/// lr·β, the weights an L1 step of sign(W) jumps back and forth across 0.
+pub fn band_fraction(p: &Params, t: Tensor, band: f64) -> f64 {
+    let v = p.get(t);
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.iter().filter(|&&w| w.abs() <= band).count() as f64 / v.len() as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
