@@ -154,8 +154,17 @@ fn json_line(out: &mut impl Write, v: &impl serde::Serialize) -> Result<(), Fail
 }
 
 fn lecture_ui(cli: &Cli) -> Result<ExitCode, Failure> {
-    lecture(cli)?;
-    Err(Failure::Usage(InputError::cli("the tour's screen is not built yet: use --lecture --check")))
+    let lecture = lecture(cli)?;
+    if !io::stdout().is_terminal() {
+        return Err(Failure::Usage(InputError::cli(
+            "stdout is not a terminal: the tour needs one (nnviz --lecture --check runs its checks headless)",
+        )));
+    }
+    let overrides = Overrides { steps: None, seed: None, paused: cli.paused };
+    let mut app = App::new(nnviz::theme::detect()).with_overrides(overrides);
+    app.open_tour(lecture, nnviz::lecture::progress::file());
+    let signal = nnviz::runner::run(app).map_err(|e| Failure::Io(format!("terminal: {e}")))?;
+    Ok(signal.map_or(ExitCode::SUCCESS, |n| ExitCode::from(128u8.saturating_add(n as u8))))
 }
 
 fn ui(cli: &Cli) -> Result<ExitCode, Failure> {

@@ -18,6 +18,8 @@ pub enum Key {
     Down,
     Left,
     Right,
+    PageUp,
+    PageDown,
 }
 
 pub struct Binding {
@@ -61,6 +63,9 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Key::Char('[')], "[", Action::PrevExample, false),
     bind(&[Key::Char(']')], "]", Action::NextExample, false),
     bind(&[Key::Char('u')], "u", Action::NextUnit, false),
+    bind(&[Key::Char('>'), Key::PageDown], ">/PgDn", Action::NextLesson, false),
+    bind(&[Key::Char('<'), Key::PageUp], "</PgUp", Action::PrevLesson, false),
+    bind(&[Key::Char('L')], "L", Action::Lessons, false),
     bind(&[Key::Char('?')], "?", Action::Help, true),
     bind(&[Key::Esc], "Esc", Action::Back, false),
     bind(&[Key::Enter], "Enter", Action::Enter, false),
@@ -93,6 +98,8 @@ pub fn from_crossterm(ev: KeyEvent) -> Option<Key> {
         KeyCode::Down => Key::Down,
         KeyCode::Left => Key::Left,
         KeyCode::Right => Key::Right,
+        KeyCode::PageUp => Key::PageUp,
+        KeyCode::PageDown => Key::PageDown,
         _ => return None,
     })
 }

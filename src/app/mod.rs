@@ -13,4 +13,4 @@ pub use action::Action;
 pub use pacing::Budget;
 pub use panels::SubView;
 pub use run::Run;
-pub use state::{App, Choice, Overrides, Screen};
+pub use state::{App, Choice, LessonState, Overrides, Screen, Status, Tour};

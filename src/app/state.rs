@@ -2,6 +2,9 @@
 //! stays outside: the runner tells the app how much time passed and how long it may train.
 
 mod dispatch;
+mod tour;
+
+pub use tour::{LessonState, Status, Tour};
 
 use std::path::{Path, PathBuf};
 
@@ -95,6 +98,8 @@ pub struct App {
     background: bool,
     /// The menu entry the run was started from: Esc goes back there.
     from_menu: Option<usize>,
+    /// `nnviz --lecture`: the tour, its open lesson and what its checks measured.
+    tour: Option<Tour>,
 }
 
 /// The best run on validation, as the compare view shows it.
@@ -155,6 +160,7 @@ impl App {
             menu: bundled::BUNDLED.iter().map(|(name, text)| (name.to_string(), about(name, text))).collect(),
             background: false,
             from_menu: None,
+            tour: None,
         }
     }
 
@@ -187,7 +193,7 @@ impl App {
         self.runs = loaded
             .into_iter()
             .map(|l| {
-                let stop = self.overrides.stop_at(&l);
+                let stop = self.stop_at(&l);
                 Run::start(l, stop, self.background)
             })
             .collect();
@@ -322,7 +328,7 @@ impl App {
         for run in &mut self.runs {
             any |= run.collect();
         }
-        any
+        any | self.collect_tour()
     }
 
     /// Recompute the metrics of runs whose numbers are older than their step: the runner
@@ -345,6 +351,8 @@ impl App {
     /// Train every run up to `n` steps in lockstep (all at the same step after the call,
     /// except runs that are done). Returns the steps taken by the furthest run.
     pub fn train(&mut self, n: u64) -> u64 {
+        // In the tour, training stops at the next check's step for it to be measured there.
+        let n = n.min(self.tour_limit());
         let done_before = self.runs.iter().filter(|r| r.done()).count();
         let mut most = 0;
         for run in &mut self.runs {
@@ -362,6 +370,9 @@ impl App {
         if most > 0 && (stopped || self.pacing.live_views_due()) {
             self.update_panels(false);
             self.pacing.live_views_updated();
+        }
+        if most > 0 {
+            self.observe_tour();
         }
         most
     }

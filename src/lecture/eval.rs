@@ -95,16 +95,13 @@ pub fn documents(lecture: &Lecture, needs: &Needs, stop: &(dyn Fn() -> bool + Sy
         .collect()
 }
 
-/// A path's value in the documents; `None` when its document is not made (yet).
-pub fn read<'d>(
-    lecture: &Lecture,
-    lesson: &Lesson,
-    step: u64,
-    p: &Path,
-    docs: &'d Documents,
-) -> Option<Result<&'d Value, String>> {
-    let doc = docs.get(&(lecture.scenario_of(lesson, p), step))?;
-    Some(doc.get(p.root.name()).map_or(Ok(&Value::Null), |d| p.get(d)))
+/// The document a path reads, for a check: the run's (its own or an `other.` one) at the
+/// check's step; `None` when it is not made (yet).
+pub type Lookup<'d> = dyn Fn(&Path) -> Option<&'d Value> + 'd;
+
+/// A path's value in its document (`doc`, the whole `{"summary": …}` object).
+pub fn read<'d>(p: &Path, doc: &'d Value) -> Result<&'d Value, String> {
+    doc.get(p.root.name()).map_or(Ok(&Value::Null), |d| p.get(d))
 }
 
 /// One check's result.
@@ -115,18 +112,11 @@ pub struct Outcome {
     pub passed: bool,
 }
 
-/// Evaluate a check with `own` the lesson's documents and `docs` the others' (the same
-/// map for a headless run); `None` while one of them is not made. An `Err` is a path the
-/// document does not have, as a lessons-file error.
-pub fn evaluate(
-    lecture: &Lecture,
-    lesson: &Lesson,
-    c: &Check,
-    docs: &Documents,
-) -> Option<Result<Outcome, InputError>> {
+/// Evaluate a check on the documents `doc` finds; `None` while one of them is not made. An
+/// `Err` is a path the document does not have, as a lessons-file error.
+pub fn evaluate(lecture: &Lecture, c: &Check, doc: &Lookup) -> Option<Result<Outcome, InputError>> {
     let get = |p: &Path| {
-        read(lecture, lesson, c.step, p, docs)
-            .map(|r| r.cloned().map_err(|e| InputError::new(&lecture.file, p.pos, &p.key, e)))
+        doc(p).map(|d| read(p, d).cloned().map_err(|e| InputError::new(&lecture.file, p.pos, &p.key, e)))
     };
     let measured = match get(&c.value)? {
         Ok(v) => v,
@@ -141,6 +131,16 @@ pub fn evaluate(
     };
     let passed = passes(c.test, &measured, &expected, c.tolerance);
     Some(Ok(Outcome { expected, measured, passed }))
+}
+
+/// The documents of a headless evaluation, as a [`Lookup`] for one check of `lesson`.
+pub fn lookup<'d>(
+    lecture: &'d Lecture,
+    lesson: &'d Lesson,
+    step: u64,
+    docs: &'d Documents,
+) -> Box<Lookup<'d>> {
+    Box::new(move |p: &Path| docs.get(&(lecture.scenario_of(lesson, p), step)))
 }
 
 /// Whether `measured` passes `test` against `expected`: numbers as numbers (2 equals 2.0),
@@ -178,7 +178,8 @@ pub fn check_paths(lecture: &Lecture) -> Result<(), InputError> {
     for l in &lecture.lessons {
         for c in &l.checks {
             for p in paths(c) {
-                if let Some(Err(e)) = read(lecture, l, 0, p, &docs) {
+                let doc = docs.get(&(lecture.scenario_of(l, p), 0));
+                if let Some(Err(e)) = doc.map(|d| read(p, d)) {
                     return Err(InputError::new(&lecture.file, p.pos, &p.key, e));
                 }
             }
@@ -197,7 +198,7 @@ pub fn check_all(lecture: &Lecture) -> Result<Vec<(&Lesson, &Check, Outcome)>, I
     let mut out = Vec::with_capacity(lecture.checks());
     for l in &lecture.lessons {
         for c in &l.checks {
-            let outcome = evaluate(lecture, l, c, &docs).ok_or_else(|| {
+            let outcome = evaluate(lecture, c, &lookup(lecture, l, c.step, &docs)).ok_or_else(|| {
                 InputError::new(&lecture.file, c.value.pos, &c.value.key, "internal error: no document made")
             })??;
             out.push((l, c, outcome));

@@ -7,16 +7,31 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::app::keymap::{KEYMAP, label_of};
-use crate::app::{App, SubView};
+use crate::app::{Action, App, SubView};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let key = Style::new().add_modifier(Modifier::REVERSED);
+    // In the tour, where it stands comes first, always.
+    let mut spans = vec![Span::raw(" ")];
+    if let Some(tour) = app.tour().filter(|_| app.screen == crate::app::Screen::Single) {
+        let n = tour.lecture.lessons.len();
+        spans.push(Span::styled(format!("lesson {} of {n}", tour.index + 1), bold));
+        spans.push(Span::raw("  "));
+        if app.message.is_none() {
+            for (a, word) in
+                [(Action::NextLesson, "next"), (Action::PrevLesson, "prev"), (Action::Lessons, "lessons")]
+            {
+                spans.push(Span::styled(label_of(a).split('/').next().unwrap_or_default().to_string(), key));
+                spans.push(Span::raw(format!(" {word}  ")));
+            }
+        }
+    }
     if let Some(msg) = &app.message {
-        Line::from(Span::styled(format!(" {msg}"), Style::new().add_modifier(Modifier::BOLD)))
-            .render(area, buf);
+        spans.push(Span::styled(msg.clone(), bold));
+        Line::from(spans).render(area, buf);
         return;
     }
-    let key = Style::new().add_modifier(Modifier::REVERSED);
-    let mut spans = vec![Span::raw(" ")];
     if let Some(v) = app.sub.filter(|_| app.screen == crate::app::Screen::Single) {
         for (label, word) in sub_keys(app, v) {
             spans.push(Span::styled(label, key));

@@ -34,7 +34,13 @@ pub struct Areas {
     /// Where the open sub-view draws: the heatmaps' place (backprop, boundary; `maps` is
     /// then empty) or the Frozen panel's (ensemble, gradient check).
     pub sub: Option<Rect>,
+    /// In the tour: the open lesson, under the Frozen panel.
+    pub lesson: Option<Rect>,
 }
+
+/// The Frozen panel's full height (its eleven lines and border), and the least it is given.
+const FROZEN_FULL: u16 = 13;
+const FROZEN_MIN: u16 = 9;
 
 /// Whether weights and gradients both fit on screen.
 pub fn side_by_side(area: Rect) -> bool {
@@ -173,21 +179,35 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
         }
     }
     let right = Rect { x: body.x + left_w, width: body.width - left_w, ..body };
-    let inspector_h = if right.height > 30 { 7 } else { 5 };
-    let (loss, frozen, inspector) = if loss_under {
-        let loss = Rect { y: body.y + used_h, height: body.height - used_h, width: left_w, ..body };
-        let [frozen, inspector] =
-            Layout::vertical([Constraint::Min(9), Constraint::Length(inspector_h)]).areas(right);
-        (loss, frozen, inspector)
+    let mut inspector_h = if right.height > 30 { 7 } else { 5 };
+    let (loss, column) = if loss_under {
+        (Rect { y: body.y + used_h, height: body.height - used_h, width: left_w, ..body }, right)
     } else {
-        let [loss, frozen, inspector] = Layout::vertical([
-            Constraint::Percentage(30),
-            Constraint::Min(9),
-            Constraint::Length(inspector_h),
-        ])
-        .areas(right);
-        (loss, frozen, inspector)
+        let [loss, column] = Layout::vertical([Constraint::Percentage(30), Constraint::Min(0)]).areas(right);
+        (loss, column)
     };
+    // The tour's lesson goes under the Frozen panel; on a short screen it takes the
+    // inspector's rows too.
+    let mut lesson_h = 0;
+    if let Some(tour) = app.tour() {
+        let wanted = super::lesson::height_wanted(tour, column.width);
+        if column.height < FROZEN_MIN + inspector_h + 10 {
+            inspector_h = 0;
+        }
+        let frozen_h = if column.height >= FROZEN_FULL + inspector_h + wanted.min(12) {
+            FROZEN_FULL
+        } else {
+            FROZEN_MIN
+        };
+        lesson_h = wanted.min(column.height.saturating_sub(frozen_h + inspector_h));
+    }
+    let [frozen, lesson, inspector] = Layout::vertical([
+        Constraint::Min(FROZEN_MIN.min(column.height)),
+        Constraint::Length(lesson_h),
+        Constraint::Length(inspector_h),
+    ])
+    .areas(column);
+    let lesson = app.tour().map(|_| lesson).filter(|r| r.height >= 3);
     let sub = sub.map(|v| if v.replaces_heatmaps() { left } else { frozen });
-    Some(Areas { header, footer, maps, loss, frozen, inspector, sub })
+    Some(Areas { header, footer, maps, loss, frozen, inspector, sub, lesson })
 }

@@ -13,6 +13,7 @@ pub mod heatmap;
 pub mod help;
 pub mod inspector;
 pub mod layout;
+pub mod lesson;
 pub mod loss;
 pub mod menu;
 pub mod network;
@@ -38,6 +39,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         (Screen::Single, Some(run)) => single(app, run, area, buf),
         (Screen::Compare, Some(_)) => compare::render(app, area, buf),
         (_, None) => {}
+    }
+    if let Some(tour) = app.tour().filter(|_| app.screen == Screen::Single) {
+        if let Some(row) = tour.list {
+            lesson::render_list(tour, row, app.colors, area, buf);
+        }
+        if let Some(saved) = tour.resume {
+            lesson::render_resume(tour, saved, area, buf);
+        }
     }
     if app.help {
         help::render(app.screen, area, buf);
@@ -71,7 +80,12 @@ fn single(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
         }
         _ => frozen::render(run, a.frozen, buf),
     }
-    inspector::render(app, run, a.inspector, buf);
+    if a.inspector.height > 0 {
+        inspector::render(app, run, a.inspector, buf);
+    }
+    if let (Some(tour), Some(r)) = (app.tour(), a.lesson) {
+        lesson::render(tour, app.colors, r, buf);
+    }
     footer::render(app, a.footer, buf);
     if app.info {
         let s = &run.loaded.scenario;

@@ -38,6 +38,9 @@ impl App {
             }
             return;
         }
+        if self.tour_action(action) {
+            return;
+        }
         if self.screen == Screen::Compare && self.handle_compare(action) {
             return;
         }
@@ -95,7 +98,7 @@ impl App {
                     self.quit = true;
                 }
             }
-            Action::Enter | Action::Suspend => {}
+            Action::Enter | Action::Suspend | Action::NextLesson | Action::PrevLesson | Action::Lessons => {}
             Action::Quit => self.quit = true,
         }
     }
@@ -201,23 +204,25 @@ impl App {
             }
         }
         self.update_panels(true);
+        self.observe_tour();
     }
 
     /// Every run back to step 0; with a seed, that seed for init, batches and dropout
     /// of every run (the same for all, so the comparison stays fair).
     fn restart(&mut self, seed: Option<u64>) {
-        for run in &mut self.runs {
-            let mut loaded = run.loaded.clone();
+        for i in 0..self.runs.len() {
+            let mut loaded = self.runs[i].loaded.clone();
             if let Some(s) = seed {
                 loaded.scenario.init.seed = s;
                 loaded.scenario.train.seed = s;
                 loaded.scenario.dropout.seed = s;
             }
-            let stop = self.overrides.stop_at(&loaded);
-            *run = Run::start(loaded, stop, self.background);
+            let stop = self.stop_at(&loaded);
+            self.runs[i] = Run::start(loaded, stop, self.background);
         }
         self.pacing.forget_credit();
         self.update_panels(true);
+        self.tour_restarted();
         self.message = Some(match seed {
             Some(s) => format!("restarted with fresh seed {s} (init, batches, dropout; same data)"),
             None => "restarted from step 0 with the same seeds".to_string(),
