@@ -14,13 +14,18 @@ struct Session {
 
 impl Session {
     fn start(name: &str) -> Option<Session> {
+        Session::start_with(name, "", "zero_w2")
+    }
+
+    /// nnviz with `args` (shell words, after the binary), with `env` (`NAME=value …`) set.
+    fn start_with(name: &str, env: &str, args: &str) -> Option<Session> {
         if Command::new("tmux").arg("-V").output().is_err() {
             eprintln!("skipped: tmux is not installed");
             return None;
         }
         let socket = format!("nnviz-test-{}-{name}", std::process::id());
         let s = Session { socket };
-        let cmd = format!("sh -c '{} zero_w2; echo exit=$?; sleep 30'", env!("CARGO_BIN_EXE_nnviz"));
+        let cmd = format!("sh -c 'env {env} {} {args}; echo exit=$?; sleep 30'", env!("CARGO_BIN_EXE_nnviz"));
         assert!(s.tmux(&["new-session", "-d", "-x", "100", "-y", "30", &cmd]).status.success());
         s.wait_for(|s| s.format("#{alternate_on}") == "1", "the UI to open");
         Some(s)
@@ -153,4 +158,25 @@ fn closing_the_terminal_ends_nnviz() {
         );
         sleep(Duration::from_millis(100));
     }
+}
+
+#[test]
+fn the_tour_keeps_its_place_in_the_state_folder() {
+    let state = tempfile::tempdir().unwrap();
+    let env = format!("XDG_STATE_HOME={}", state.path().display());
+    let run = |name: &str| Session::start_with(name, &env, "--lecture");
+    let Some(s) = run("tour1") else { return };
+    s.wait_for(|s| s.screen().contains("lesson 1 of 15"), "lesson 1 in the footer");
+    s.tmux(&["send-keys", ">"]);
+    s.wait_for(|s| s.screen().contains("lesson 2 of 15"), "lesson 2");
+    s.tmux(&["send-keys", "q"]);
+    s.wait_for(|s| s.screen().contains("exit=0"), "nnviz to quit");
+    let saved = std::fs::read_to_string(state.path().join("nnviz/lecture.json")).unwrap();
+    assert!(saved.contains("\"bundled\": \"backprop\""), "{saved}");
+    let Some(s) = run("tour2") else { return };
+    s.wait_for(|s| s.screen().contains("Resume the tour?"), "the question");
+    s.tmux(&["send-keys", "y"]);
+    s.wait_for(|s| s.screen().contains("lesson 2 of 15"), "lesson 2 again");
+    s.tmux(&["send-keys", "q"]);
+    s.wait_for(|s| s.screen().contains("exit=0"), "nnviz to quit");
 }

@@ -189,24 +189,25 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
     // The tour's lesson goes under the Frozen panel; on a short screen it takes the
     // inspector's rows too.
     let mut lesson_h = 0;
+    let mut frozen_h = FROZEN_MIN.min(column.height);
     if let Some(tour) = app.tour() {
         let wanted = super::lesson::height_wanted(tour, column.width);
         if column.height < FROZEN_MIN + inspector_h + 10 {
             inspector_h = 0;
         }
-        let frozen_h = if column.height >= FROZEN_FULL + inspector_h + wanted.min(12) {
-            FROZEN_FULL
-        } else {
-            FROZEN_MIN
-        };
+        if column.height >= FROZEN_FULL + inspector_h + wanted.min(12) {
+            frozen_h = FROZEN_FULL;
+        }
         lesson_h = wanted.min(column.height.saturating_sub(frozen_h + inspector_h));
     }
-    let [frozen, lesson, inspector] = Layout::vertical([
-        Constraint::Min(FROZEN_MIN.min(column.height)),
-        Constraint::Length(lesson_h),
-        Constraint::Length(inspector_h),
-    ])
-    .areas(column);
+    // Rows to spare go to the Frozen panel, or in the tour to the lesson.
+    let (frozen_c, lesson_c) = if app.tour().is_some() {
+        (Constraint::Length(frozen_h), Constraint::Min(lesson_h))
+    } else {
+        (Constraint::Min(frozen_h), Constraint::Length(0))
+    };
+    let [frozen, lesson, inspector] =
+        Layout::vertical([frozen_c, lesson_c, Constraint::Length(inspector_h)]).areas(column);
     let lesson = app.tour().map(|_| lesson).filter(|r| r.height >= 3);
     let sub = sub.map(|v| if v.replaces_heatmaps() { left } else { frozen });
     Some(Areas { header, footer, maps, loss, frozen, inspector, sub, lesson })

@@ -95,6 +95,13 @@ fn check_line(tour: &Tour, c: &Check, status: &Status, width: usize, colors: Col
         }
         Status::Broken(e) => ("✗", bad(colors), e.clone()),
     };
+    // On a narrow panel the measurement alone, without what it is compared with.
+    let detail = match status {
+        Status::Measured(o) if width.saturating_sub(detail.chars().count() + 4) < 16 => {
+            value(&o.measured, 14)
+        }
+        _ => detail,
+    };
     let say_room = width.saturating_sub(detail.chars().count() + 4).max(12);
     let say: String = if c.say.chars().count() > say_room {
         c.say.chars().take(say_room - 1).collect::<String>() + "…"
@@ -126,7 +133,7 @@ pub fn render(tour: &Tour, colors: ColorMode, area: Rect, buf: &mut Buffer) {
             format!("Lesson {} of {n}: {}", tour.index + 1, lesson.title),
             Style::new().add_modifier(Modifier::BOLD),
         ))
-        .title_bottom(Line::from(keys).right_aligned());
+        .title_bottom(Line::from(if area.width >= 60 { keys } else { String::new() }).right_aligned());
     let inner = block.inner(area);
     block.render(area, buf);
     let (width, height) = (usize::from(inner.width), usize::from(inner.height));
@@ -157,12 +164,15 @@ pub fn render(tour: &Tour, colors: ColorMode, area: Rect, buf: &mut Buffer) {
     if checks.len() > room_for_checks && room_for_checks > 0 {
         let shown = room_for_checks - 1;
         lines.extend(checks.iter().take(shown).cloned());
-        let passed = statuses.iter().filter(|s| matches!(s, Status::Measured(o) if o.passed)).count();
+        let rest = &statuses[shown..];
+        let count = |f: fn(&Status) -> bool| rest.iter().filter(|s| f(s)).count();
+        let passed = count(|s| matches!(s, Status::Measured(o) if o.passed));
+        let failed =
+            count(|s| matches!(s, Status::Measured(o) if !o.passed) || matches!(s, Status::Broken(_)));
         let more = format!(
-            "… {} more checks ({passed} of {} passed so far; {} lists the lessons)",
-            checks.len() - shown,
-            checks.len(),
-            label_of(Action::Lessons)
+            "… {} more: {passed} ✓  {failed} ✗  {} not yet",
+            rest.len(),
+            rest.len() - passed - failed
         );
         lines.push(Line::styled(more, dim()));
     } else {
@@ -188,7 +198,7 @@ pub fn height_wanted(tour: &Tour, width: u16) -> u16 {
 /// The list of lessons (`L`), over the screen.
 pub fn render_list(tour: &Tour, selected: usize, colors: ColorMode, area: Rect, buf: &mut Buffer) {
     let n = tour.lecture.lessons.len();
-    let width = 76u16.min(area.width.saturating_sub(2));
+    let width = 96u16.min(area.width.saturating_sub(2));
     let r = super::help::popup(area, width, n as u16 + 4);
     Clear.render(r, buf);
     let block = Block::bordered()
@@ -209,7 +219,7 @@ pub fn render_list(tour: &Tour, selected: usize, colors: ColorMode, area: Rect, 
             LessonState::Passing { measured, total } => ("✓", good(colors), format!("{measured}/{total}")),
             LessonState::Failing { failed } => ("✗", bad(colors), format!("{failed} failed")),
         };
-        let here = if i == tour.index { "▶" } else { " " };
+        let here = if i == tour.index { ">" } else { " " };
         let row = format!("{here}{:>3}  {:<18} {}", i + 1, l.id, l.title);
         let room = usize::from(inner.width).saturating_sub(count.chars().count() + 4);
         let row: String = row.chars().take(room).collect();
@@ -234,8 +244,10 @@ pub fn render_resume(tour: &Tour, saved: usize, area: Rect, buf: &mut Buffer) {
         Line::styled(format!("  {}", lesson.title), Style::new().add_modifier(Modifier::BOLD)),
         Line::raw(""),
         Line::from(format!(
-            "{} resumes there, {} starts at lesson 1",
+            "{} or {} resumes there, {} or {} starts at lesson 1",
+            label_of(Action::ToggleLogY),
             label_of(Action::Enter),
+            label_of(Action::Step),
             label_of(Action::Back)
         )),
     ];

@@ -270,13 +270,15 @@ impl App {
         };
         let n = tour.lecture.lessons.len();
         if let Some(saved) = tour.resume {
+            // A yes/no question: y (the key of the log axis elsewhere) or Enter says yes,
+            // n (one step elsewhere) or Esc says no.
             match action {
                 Action::Quit => self.quit = true,
-                Action::Enter => {
+                Action::Enter | Action::ToggleLogY => {
                     tour.resume = None;
                     self.open_lesson(saved);
                 }
-                Action::Back => tour.resume = None,
+                Action::Back | Action::Step => tour.resume = None,
                 _ => {}
             }
             return true;
