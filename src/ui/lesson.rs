@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::text::{num, wrap};
 use crate::app::keymap::label_of;
 use crate::app::{Action, LessonState, Status, Tour};
-use crate::lecture::{Check, Operand};
+use crate::lecture::{Check, Test};
 use crate::theme::ColorMode;
 
 fn good(colors: ColorMode) -> Style {
@@ -56,17 +56,9 @@ fn trim(s: String) -> String {
     }
 }
 
-/// The check's comparison with what it compares to: `≥ 0.9`, `= summary.frozen.W1.total`.
-fn wanted(c: &Check) -> String {
-    let tolerance = if c.test == crate::lecture::Test::CloseTo {
-        format!(" ± {}", super::text::short(c.tolerance))
-    } else {
-        String::new()
-    };
-    match &c.expected {
-        Operand::Literal(v) => format!("{} {}{tolerance}", c.test.symbol(), value(v, 24)),
-        Operand::Path(p) => format!("{} {}{tolerance}", c.test.symbol(), p.text),
-    }
+/// ` ± 0.01` for `close_to`, nothing for the other tests.
+fn tolerance(c: &Check) -> String {
+    if c.test == Test::CloseTo { format!(" ± {}", super::text::short(c.tolerance)) } else { String::new() }
 }
 
 /// One line per check: its mark, what it claims, and the measurement (or when it will be).
@@ -79,18 +71,8 @@ fn check_line(tour: &Tour, c: &Check, status: &Status, width: usize, colors: Col
             ("…", dim(), format!("training {} to step {}", other.unwrap_or_default(), c.step))
         }
         Status::Measured(o) => {
-            let shown = match &c.expected {
-                Operand::Literal(_) => format!("{} {}", value(&o.measured, 20), wanted(c)),
-                Operand::Path(_) => {
-                    let tol = if c.test == crate::lecture::Test::CloseTo {
-                        format!(" ± {}", super::text::short(c.tolerance))
-                    } else {
-                        String::new()
-                    };
-                    format!("{} {} {}{tol}", value(&o.measured, 20), c.test.symbol(), value(&o.expected, 20))
-                }
-            };
-            let at = format!("{shown} (step {})", c.step);
+            let (m, e) = (value(&o.measured, 20), value(&o.expected, 20));
+            let at = format!("{m} {} {e}{} (step {})", c.test.symbol(), tolerance(c), c.step);
             if o.passed { ("✓", good(colors), at) } else { ("✗", bad(colors), at) }
         }
         Status::Broken(e) => ("✗", bad(colors), e.clone()),
