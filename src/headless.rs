@@ -8,7 +8,7 @@ use ndarray::Array2;
 use serde::Serialize;
 
 use crate::files;
-use crate::json::{Num, PerMatrix, PerTensor, Tensors, matrix, opt};
+use crate::json::{Num, PerMatrix, PerTensor, SettingsJson, Tensors, matrix, opt};
 use crate::load::Loaded;
 use crate::nn::gradcheck::{self, Problem, Report};
 use crate::nn::{Masks, Tensor};
@@ -29,6 +29,7 @@ struct MetricsLine<'a> {
     penalty: Num,
     grad_norm: PerTensor<Option<Num>>,
     update_ratio: PerMatrix<Option<Num>>,
+    settings: SettingsJson,
 }
 
 #[derive(Serialize)]
@@ -73,6 +74,8 @@ pub struct Summary {
     /// Dropout as an ensemble on the validation split; null without dropout or without
     /// validation rows.
     pub ensemble: Option<Ensemble>,
+    /// The settings in force at the end (the scenario's, changed by its schedule).
+    pub settings: SettingsJson,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chosen: Option<bool>,
 }
@@ -128,6 +131,7 @@ fn metrics_line<'a>(name: &'a str, file: &'a str, m: &Metrics) -> MetricsLine<'a
         // No gradient has been computed before step 1.
         grad_norm: PerTensor::from_fn(|t| (m.step > 0).then_some(Num(m.grad_norm[t as usize]))),
         update_ratio: PerMatrix::from_fn(|t| opt(m.update_ratio[if t == Tensor::W1 { 0 } else { 1 }])),
+        settings: SettingsJson::from(&m.settings),
     }
 }
 
@@ -173,6 +177,7 @@ fn summary(name: &str, file: &str, t: &mut Trainer, last: &Metrics) -> Summary {
         train_class_frequencies: t.data.train.class_frequencies().into_iter().map(Num).collect(),
         softmax_b2: t.params.softmax_b2().into_iter().map(Num).collect(),
         ensemble: ensemble::ensemble(t).map(Ensemble::from),
+        settings: SettingsJson::from(&t.settings()),
         chosen: None,
     }
 }

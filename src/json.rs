@@ -76,3 +76,31 @@ impl From<&Params> for Tensors {
         Tensors { w1: matrix(&p.w1), b1: vector(&p.b1), w2: matrix(&p.w2), b2: vector(&p.b2) }
     }
 }
+
+/// `"settings":{"learning_rate","l2":{"W1","W2"},"l1":{…},"l1_mode","keep_input","keep_hidden","dropout_mode"}`:
+/// the values in force for the next update (after the schedule's entry at that step).
+#[derive(Clone, Debug, Serialize)]
+pub struct SettingsJson {
+    pub learning_rate: Num,
+    pub l2: PerMatrix<Num>,
+    pub l1: PerMatrix<Num>,
+    pub l1_mode: &'static str,
+    pub keep_input: Num,
+    pub keep_hidden: Num,
+    pub dropout_mode: &'static str,
+}
+
+impl From<&crate::scenario::Settings> for SettingsJson {
+    fn from(s: &crate::scenario::Settings) -> Self {
+        let layer = |t: Tensor| if t == Tensor::W1 { 0 } else { 1 };
+        SettingsJson {
+            learning_rate: Num(s.learning_rate),
+            l2: PerMatrix::from_fn(|t| Num(s.l2[layer(t)])),
+            l1: PerMatrix::from_fn(|t| Num(s.l1[layer(t)])),
+            l1_mode: s.l1_mode.into(),
+            keep_input: Num(s.keep_input),
+            keep_hidden: Num(s.keep_hidden),
+            dropout_mode: s.dropout_mode.into(),
+        }
+    }
+}

@@ -86,6 +86,7 @@ impl Run {
                 penalty: 0.0,
                 grad_norm: [0.0; 4],
                 update_ratio: [None; 2],
+                settings: loaded.scenario.settings(),
             },
             diagnosis: Diagnosis::default(),
             loaded,

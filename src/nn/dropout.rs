@@ -58,6 +58,13 @@ impl Dropout {
         }
     }
 
+    /// New keep probabilities and mode from the next draw on (the generator goes on where
+    /// it is; fixed masks stay).
+    pub fn set(&mut self, keep: [f64; 2], mode: DropoutMode) {
+        self.keep = keep;
+        self.mode = mode;
+    }
+
     /// Whether any unit can ever be dropped (otherwise masks are all ones).
     pub fn active(&self) -> bool {
         (0..2).any(|l| self.keep[l] < 1.0 || self.fixed[l].is_some())

@@ -15,7 +15,7 @@ use super::source;
 use super::syntax::syntax_error;
 use super::table::{Ctx, Table};
 use super::{
-    DropoutMode, DropoutSpec, Init, InitKind, InitSpec, InputError, L1Mode, RegSpec, Scenario, TrainSpec,
+    Change, DropoutMode, DropoutSpec, Init, InitKind, InitSpec, InputError, L1Mode, RegSpec, Scenario, TrainSpec,
     UiSpec, pos_of,
 };
 
@@ -66,6 +66,7 @@ fn document(cx: &mut Ctx, doc: &DeTable, base: &Path, stem: &str) -> Option<Scen
     let reg_t = section(cx, "regularization");
     let dropout_t = section(cx, "dropout");
     let ui_t = section(cx, "ui");
+    let schedule_v = top.take("schedule");
     top.finish(cx);
     // The source first: it decides which data keys apply and some defaults.
     let kind = source::kind(cx, &mut data);
@@ -79,6 +80,9 @@ fn document(cx: &mut Ctx, doc: &DeTable, base: &Path, stem: &str) -> Option<Scen
     regularization(cx, reg_t, &mut s.reg);
     dropout(cx, dropout_t, &mut s.dropout);
     ui(cx, ui_t, &mut s.ui);
+    if let Some(v) = schedule_v {
+        s.schedule = schedule(cx, v);
+    }
     s.data.source = source?;
     Some(s)
 }
@@ -131,6 +135,64 @@ fn dropout(cx: &mut Ctx, mut t: Table, s: &mut DropoutSpec) {
     t.set(cx, "hidden_mask", &mut s.hidden_mask, mask);
     t.set(cx, "seed", &mut s.seed, read::seed);
     t.finish(cx);
+}
+
+// ---------------------------------------------------------------------------- schedule
+
+/// `[[schedule]]`: entries with strictly increasing steps, each setting at least one value,
+/// every value checked as in its own section.
+fn schedule(cx: &mut Ctx, v: &Value) -> Vec<Change> {
+    let Some(items) = cx.read("schedule", v, read::array) else { return Vec::new() };
+    let mut out: Vec<Change> = Vec::new();
+    for item in items.iter() {
+        let Some(table) = cx.read("schedule", item, read::table) else { continue };
+        let mut t = Table::inner("schedule", table);
+        let mut c = Change::default();
+        let step = match t.take("step") {
+            Some(sv) => cx.read("schedule.step", sv, |sv| {
+                let n = read::count(sv, 0)?;
+                match out.last() {
+                    Some(prev) if prev.step >= n => Err(Defect::new(
+                        sv.span(),
+                        format!("steps must increase from entry to entry: {n} comes after {}", prev.step),
+                    )),
+                    _ => Ok(n),
+                }
+            }),
+            None => {
+                cx.report("schedule.step", Defect::new(item.span(), "\"step\" is required (the update it applies from)"));
+                None
+            }
+        };
+        let positive = |v: &Value| read::number_in(v, Bound::Positive).map(Some);
+        let keep = |v: &Value| read::number_in(v, Bound::Probability).map(Some);
+        t.set(cx, "learning_rate", &mut c.learning_rate, positive);
+        for (key, slots) in [("l2", &mut c.l2), ("l1", &mut c.l1)] {
+            let Some(table) = t.read(cx, key, read::table) else { continue };
+            let mut inner = Table::inner(&t.path(key), table);
+            let non_negative = |v: &Value| read::number_in(v, Bound::NonNegative).map(Some);
+            let [w1, w2] = slots;
+            inner.set(cx, "W1", w1, non_negative);
+            inner.set(cx, "W2", w2, non_negative);
+            inner.finish(cx);
+        }
+        t.set(cx, "l1_mode", &mut c.l1_mode, |v| read::choice(v, "l1_mode", L1Mode::VARIANTS).map(Some));
+        t.set(cx, "keep_input", &mut c.keep_input, keep);
+        t.set(cx, "keep_hidden", &mut c.keep_hidden, keep);
+        t.set(cx, "dropout_mode", &mut c.dropout_mode, |v| {
+            read::choice(v, "dropout_mode", DropoutMode::VARIANTS).map(Some)
+        });
+        t.finish(cx);
+        let Some(step) = step else { continue };
+        c.step = step;
+        if c.is_empty() {
+            let reason = "sets nothing: give learning_rate, l2, l1, l1_mode, keep_input, keep_hidden or dropout_mode";
+            cx.report("schedule", Defect::new(item.span(), reason));
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------- init

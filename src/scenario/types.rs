@@ -29,6 +29,8 @@ pub struct Scenario {
     pub reg: RegSpec,
     pub dropout: DropoutSpec,
     pub ui: UiSpec,
+    /// `[[schedule]]`: settings changed at given steps, in step order.
+    pub schedule: Vec<super::Change>,
     /// Where each key given in the file stands (dotted path → position of its value),
     /// so checks made after validation can still point at the line.
     pub positions: BTreeMap<String, Pos>,
@@ -173,6 +175,7 @@ impl Default for Scenario {
             reg: RegSpec::default(),
             dropout: DropoutSpec::default(),
             ui: UiSpec::default(),
+            schedule: Vec::new(),
             positions: BTreeMap::new(),
         }
     }

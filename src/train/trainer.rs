@@ -16,7 +16,7 @@ use crate::nn::init::init_params;
 use crate::nn::model::{self, Masks, Reg, Workspace};
 use crate::nn::sgd::{self, Applied, ChangeLog, Update};
 use crate::nn::{Grads, Params, Tensor};
-use crate::scenario::Scenario;
+use crate::scenario::{Change, Scenario, Settings};
 
 /// Rows per chunk when evaluating a whole split.
 const EVAL_CHUNK: usize = 256;
@@ -78,6 +78,8 @@ pub struct Metrics {
     pub grad_norm: [f64; 4],
     /// log10(‖ΔW‖/‖W‖) for W1 and W2 at the last step.
     pub update_ratio: [Option<f64>; 2],
+    /// The settings in force for the next update (a schedule's entry at this step included).
+    pub settings: Settings,
 }
 
 /// The state of step 0's forward and backward pass, as step 1 will compute it.
@@ -109,7 +111,7 @@ impl Trainer {
         let started_bounded = sgd::within(&params, &bounds);
         let dropout = Dropout::new(&scenario.dropout);
         let shuffle = scenario.train.shuffle.then(|| Xoshiro256PlusPlus::seed_from_u64(scenario.train.seed));
-        Trainer {
+        let mut t = Trainer {
             changes: ChangeLog::new(&params),
             prev: params.clone(),
             grads: Grads::zeros(d, m, k),
@@ -135,7 +137,50 @@ impl Trainer {
             yb: Vec::with_capacity(batch),
             scenario,
             data: Arc::new(data),
+        };
+        t.apply_schedule();
+        t
+    }
+
+    /// The settings the next update uses: the scenario's, with the schedule entries up to
+    /// this step (and live changes) put in.
+    pub fn settings(&self) -> Settings {
+        self.scenario.settings()
+    }
+
+    /// Use `s` from the next update on.
+    fn use_settings(&mut self, s: &Settings) {
+        self.scenario.set_settings(s);
+        self.reg = Reg { l2: s.l2, l1: s.l1, l1_mode: s.l1_mode };
+        self.bounds = sgd::penalty_bounds(&self.params, &self.reg);
+        self.last_step.bounded = sgd::within(&self.params, &self.bounds);
+        self.dropout.set([s.keep_input, s.keep_hidden], s.dropout_mode);
+        let (d, m) = (self.params.inputs(), self.params.hidden());
+        self.eval_masks = self.dropout.eval_masks(d, m);
+        if !self.dropout.active() {
+            self.masks = Masks::ones(d, m);
         }
+    }
+
+    /// The schedule's entry for the coming update (the one at this step), if there is one.
+    fn apply_schedule(&mut self) {
+        if let Ok(i) = self.scenario.schedule.binary_search_by_key(&self.step, |c| c.step) {
+            let mut s = self.settings();
+            self.scenario.schedule[i].apply(&mut s);
+            self.use_settings(&s);
+        }
+    }
+
+    /// A live change (the UI's knobs): `s` from the next update on, recorded in the schedule
+    /// at this step (merged with an entry already there), so that a run of the schedule
+    /// replays it exactly.
+    pub fn change_settings(&mut self, s: &Settings) {
+        let change = Change::between(self.step, &self.settings(), s);
+        if change.is_empty() {
+            return;
+        }
+        self.scenario.schedule_change(change);
+        self.use_settings(s);
     }
 
     pub fn reg(&self) -> &Reg {
@@ -252,6 +297,8 @@ impl Trainer {
         let params_finite = self.last_step.bounded || self.params.all_finite();
         if !loss_finite || !params_finite {
             self.diverged = Some(self.step);
+        } else {
+            self.apply_schedule();
         }
     }
 
@@ -307,6 +354,7 @@ impl Trainer {
                 let u = Update::between(&self.prev, &self.params);
                 [u.ratio(Tensor::W1), u.ratio(Tensor::W2)]
             },
+            settings: self.settings(),
         }
     }
 
