@@ -148,6 +148,7 @@ fn schedule(cx: &mut Ctx, v: &Value) -> Vec<Change> {
         let Some(table) = cx.read("schedule", item, read::table) else { continue };
         let mut t = Table::inner("schedule", table);
         let mut c = Change::default();
+        let before = cx.defects();
         let step = match t.take("step") {
             Some(sv) => cx.read("schedule.step", sv, |sv| {
                 let n = read::count(sv, 0)?;
@@ -185,7 +186,7 @@ fn schedule(cx: &mut Ctx, v: &Value) -> Vec<Change> {
         t.finish(cx);
         let Some(step) = step else { continue };
         c.step = step;
-        if c.is_empty() {
+        if c.is_empty() && cx.defects() == before {
             let reason = "sets nothing: give learning_rate, l2, l1, l1_mode, keep_input, keep_hidden or dropout_mode";
             cx.report("schedule", Defect::new(item.span(), reason));
             continue;
