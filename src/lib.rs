@@ -48,6 +48,7 @@ pub mod files;
 pub mod headless;
 pub mod json;
 pub mod lecture;
+pub mod live;
 pub mod load;
 pub mod nn;
 pub mod runner;

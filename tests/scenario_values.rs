@@ -149,6 +149,7 @@ fn full_file() {
             hidden_mask: Some(vec![]),
             seed: 11,
         },
+        schedule: Vec::new(),
         positions: BTreeMap::new(),
     };
     assert_eq!(s, expected);

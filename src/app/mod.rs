@@ -4,6 +4,7 @@
 pub mod action;
 pub mod gradcheck;
 pub mod keymap;
+pub mod knobs;
 pub mod pacing;
 pub mod panels;
 pub mod run;

@@ -108,6 +108,11 @@ impl Run {
         run
     }
 
+    /// Whether live changes (the knobs) made this run depart from its scenario's schedule.
+    pub fn departs(&self) -> bool {
+        self.trainer.scenario.schedule != self.loaded.scenario.schedule
+    }
+
     pub fn done(&self) -> bool {
         self.trainer.diverged.is_some() || self.stop_at.is_some_and(|s| self.trainer.step >= s)
     }

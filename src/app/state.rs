@@ -100,6 +100,8 @@ pub struct App {
     from_menu: Option<usize>,
     /// `nnviz --lecture`: the tour, its open lesson and what its checks measured.
     tour: Option<Tour>,
+    /// The knobs panel (`c`) is open, with this row selected.
+    pub knobs: Option<usize>,
 }
 
 /// The best run on validation, as the compare view shows it.
@@ -161,6 +163,7 @@ impl App {
             background: false,
             from_menu: None,
             tour: None,
+            knobs: None,
         }
     }
 

@@ -5,7 +5,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::Span;
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
@@ -154,6 +154,9 @@ pub struct LossChart<'a> {
     /// An x-axis with `0` and the x label under it (the compare view's mini charts have none).
     pub x_axis: bool,
     pub reference: Option<Reference>,
+    /// Steps at which settings changed, each with what it set (`lr 0.2`): a tick on the
+    /// x-axis and a dotted line up the plot where it is free, the label under the axis.
+    pub marks: Vec<(u64, String)>,
 }
 
 /// The narrowest plot left of the end labels; narrower, the labels are left out.
@@ -237,6 +240,30 @@ impl Widget for LossChart<'_> {
                 let cell = &mut buf[(x, row)];
                 if cell.symbol() != REFERENCE {
                     cell.modifier.remove(r.style.add_modifier);
+                }
+            }
+        }
+
+        if !self.marks.is_empty() && plot.width > 1 {
+            let mut free_from = plot.x;
+            for (step, label) in &self.marks {
+                let f = (*step as f64 / self.x_max).clamp(0.0, 1.0);
+                let x = plot.x + (f * f64::from(plot.width - 1)).round() as u16;
+                for y in plot.y..plot.y + h {
+                    if buf[(x, y)].symbol() == " " {
+                        buf[(x, y)].set_symbol("┊").set_style(Style::new().add_modifier(Modifier::DIM));
+                    }
+                }
+                if x_axis {
+                    let y = area.y + h;
+                    buf[(x, y)].set_symbol("┴");
+                    let w = Span::raw(label.as_str()).width() as u16;
+                    let lx = x.max(free_from);
+                    let end = plot.right().saturating_sub(Span::raw(self.x_label.as_str()).width() as u16 + 1);
+                    if lx + w <= end {
+                        buf.set_string(lx, y + 1, label, Style::new().add_modifier(Modifier::BOLD));
+                        free_from = lx + w + 1;
+                    }
                 }
             }
         }

@@ -185,6 +185,7 @@ fn overlay_chart(app: &App, area: Rect, buf: &mut Buffer) {
         x_label: format!("step {step}"),
         x_axis: true,
         reference: None,
+        marks: Vec::new(),
     }
     .render(inner, buf);
 }
@@ -201,6 +202,9 @@ fn column(app: &App, i: usize, chosen: bool, y_scale: Scale, scales: [f64; 2], a
     )];
     if chosen {
         title.push(Span::styled(" ★ chosen", bold));
+    }
+    if run.departs() {
+        title.push(Span::styled(" live: departs from its scenario", bold));
     }
     let block =
         Block::bordered().title(Line::from(title)).border_style(if selected { bold } else { Style::new() });
@@ -298,6 +302,7 @@ fn mini_chart(run: &Run, colors: ColorMode, scale: Scale, area: Rect, buf: &mut 
         x_axis: false,
         // Too small for the words: the dashed line alone.
         reference: Some(Reference { value: run.constant_guess, label: String::new(), style: rs }),
+        marks: Vec::new(),
     }
     .render(area, buf);
 }

@@ -13,7 +13,8 @@ use crate::text::escape;
 
 /// Regularization and dropout in short, e.g. "L2 0.01/0.01 · L1 0/0 · dropout 0.8/0.5 inverted".
 pub fn settings(run: &Run) -> String {
-    let s = &run.loaded.scenario;
+    // The values in force: the scenario's, changed by its schedule and the knobs.
+    let s = &run.trainer.scenario;
     let pair = |v: [f64; 2]| format!("{}/{}", num(v[0]), num(v[1]));
     let mut out = format!("L2 {} · L1 {}", pair(s.reg.l2), pair(s.reg.l1));
     if s.reg.l1 != [0.0; 2] && s.reg.l1_mode == L1Mode::Proximal {
@@ -75,7 +76,7 @@ pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
         Span::styled(format!("step {}", t.step), bold),
         Span::raw(format!("  epoch {}  ", t.epoch)),
         Span::styled(app.status(), bold),
-        Span::raw(format!("  {speed}  lr {}  {settings}", num(run.loaded.scenario.train.learning_rate))),
+        Span::raw(format!("  {speed}  lr {}  {settings}", num(run.trainer.scenario.train.learning_rate))),
     ]);
     line.render(area, buf);
 }

@@ -44,6 +44,10 @@ pub fn entries_for(screen: Screen) -> Vec<(&'static str, &'static str)> {
                 Action::Restart,
                 Action::RestartFresh,
                 Action::Save,
+                Action::Knobs,
+                Action::Write,
+                Action::ReplayRestart,
+                Action::Reload,
                 Action::ToggleLogY,
                 Action::Suspend,
             ]

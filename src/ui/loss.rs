@@ -70,6 +70,7 @@ pub fn render(run: &Run, colors: ColorMode, log: bool, area: Rect, buf: &mut Buf
             label: format!("{CONSTANT_GUESS} {}", num(h)),
             style: reference_style,
         }),
+        marks: run.trainer.scenario.schedule.iter().map(|c| (c.step, c.label())).collect(),
     }
     .render(inner, buf);
 }

@@ -12,6 +12,7 @@ pub mod header;
 pub mod heatmap;
 pub mod help;
 pub mod inspector;
+pub mod knobs;
 pub mod layout;
 pub mod lesson;
 pub mod loss;
@@ -39,6 +40,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         (Screen::Single, Some(run)) => single(app, run, area, buf),
         (Screen::Compare, Some(_)) => compare::render(app, area, buf),
         (_, None) => {}
+    }
+    if let (Some(row), Some(run), Screen::Single | Screen::Compare) = (app.knobs, app.run(), app.screen) {
+        knobs::render(app, run, row, area, buf);
     }
     if let Some(tour) = app.tour().filter(|_| app.screen == Screen::Single) {
         if let Some(row) = tour.list {

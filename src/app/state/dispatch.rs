@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use super::{App, Screen, View};
 use crate::app::action::Action;
 use crate::app::keymap::label_of;
+use crate::app::knobs::KNOBS;
 use crate::app::panels::{Boundary, Panels, SubView};
 use crate::app::run::Run;
 use crate::bundled;
@@ -41,6 +42,9 @@ impl App {
         if self.tour_action(action) {
             return;
         }
+        if self.knobs.is_some() && self.knob_action(action) {
+            return;
+        }
         if self.screen == Screen::Compare && self.handle_compare(action) {
             return;
         }
@@ -49,11 +53,15 @@ impl App {
             Action::Step => self.step_once(),
             Action::Faster => self.pacing.faster(),
             Action::Slower => self.pacing.slower(),
-            Action::Restart => self.restart(None),
+            Action::Restart => self.restart(None, false),
             Action::RestartFresh => {
                 self.fresh = splitmix(self.fresh);
-                self.restart(Some(self.fresh % 1_000_000));
+                self.restart(Some(self.fresh % 1_000_000), false);
             }
+            Action::ReplayRestart => self.restart(None, true),
+            Action::Knobs => self.knobs = Some(0),
+            Action::Write => self.write_here(),
+            Action::Reload => self.reload(),
             Action::Save => self.save_here(),
             Action::FocusNext => self.view.focus = cycle(self.view.focus, 1),
             Action::FocusPrev => self.view.focus = cycle(self.view.focus, 3),
@@ -208,8 +216,10 @@ impl App {
     }
 
     /// Every run back to step 0; with a seed, that seed for init, batches and dropout
-    /// of every run (the same for all, so the comparison stays fair).
-    fn restart(&mut self, seed: Option<u64>) {
+    /// of every run (the same for all, so the comparison stays fair). The scenario's own
+    /// settings, or with `replay` its schedule with the live changes in it.
+    fn restart(&mut self, seed: Option<u64>, replay: bool) {
+        let mut dropped = 0;
         for i in 0..self.runs.len() {
             let mut loaded = self.runs[i].loaded.clone();
             if let Some(s) = seed {
@@ -217,16 +227,105 @@ impl App {
                 loaded.scenario.train.seed = s;
                 loaded.scenario.dropout.seed = s;
             }
+            let live = self.runs[i].trainer.scenario.schedule.clone();
+            dropped += usize::from(self.runs[i].departs());
             let stop = self.stop_at(&loaded);
-            self.runs[i] = Run::start(loaded, stop, self.background);
+            self.runs[i] = if replay {
+                let mut with_live = loaded.clone();
+                with_live.scenario.schedule = live;
+                let mut run = Run::start(with_live, stop, self.background);
+                run.loaded = loaded;
+                run
+            } else {
+                Run::start(loaded, stop, self.background)
+            };
         }
         self.pacing.forget_credit();
         self.update_panels(true);
         self.tour_restarted();
-        self.message = Some(match seed {
+        let mut msg = match seed {
             Some(s) => format!("restarted with fresh seed {s} (init, batches, dropout; same data)"),
             None => "restarted from step 0 with the same seeds".to_string(),
+        };
+        if replay {
+            msg.push_str(", replaying the live changes at their steps");
+        } else if dropped > 0 {
+            msg.push_str(&format!(
+                "; the live changes were dropped ({} replays them)",
+                label_of(Action::ReplayRestart)
+            ));
+        }
+        self.message = Some(msg);
+    }
+
+    /// The keys of the open knobs panel: Up/Down choose a row, Right/Left move its value,
+    /// `c` or Esc close it. Returns whether it took the key (every other key keeps its
+    /// meaning).
+    fn knob_action(&mut self, action: Action) -> bool {
+        let Some(row) = self.knobs else { return false };
+        let n = KNOBS.len();
+        match action {
+            Action::Up => self.knobs = Some((row + n - 1) % n),
+            Action::Down => self.knobs = Some((row + 1) % n),
+            Action::Right | Action::Left => {
+                let Some(run) = self.runs.get_mut(self.current) else { return true };
+                let knob = KNOBS[row];
+                let s = knob.nudge(&run.trainer.settings(), action == Action::Right);
+                run.trainer.change_settings(&s);
+                self.message = Some(format!(
+                    "{} {} from the update after step {} on",
+                    knob.name(),
+                    knob.value(&s),
+                    run.trainer.step
+                ));
+            }
+            Action::Knobs | Action::Back => self.knobs = None,
+            _ => return false,
+        }
+        true
+    }
+
+    /// `w`: the shown run as a scenario file in the current folder (see [`crate::live`]).
+    fn write_here(&mut self) {
+        let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let Some(run) = self.run() else { return };
+        self.message = Some(match crate::live::write(&dir, &run.loaded, &run.trainer) {
+            Ok((path, changes)) => format!(
+                "wrote {} ({changes} schedule entries; nnviz --headless --steps N replays it)",
+                path.display()
+            ),
+            Err(e) => format!("could not write, nothing written: {e}"),
         });
+    }
+
+    /// `o`: read every run's scenario from disk again and restart it; an error is shown and
+    /// the runs stay as they are.
+    fn reload(&mut self) {
+        let mut fresh = Vec::with_capacity(self.runs.len());
+        for run in &self.runs {
+            match load::load(&run.loaded.file, self.overrides.seed) {
+                Ok(l) if l.scenario.name != run.loaded.scenario.name => {
+                    self.message = Some(format!(
+                        "not reloaded: {} is a variant of {} (a sweep); start nnviz again to read it",
+                        run.loaded.scenario.name, run.loaded.file
+                    ));
+                    return;
+                }
+                Ok(l) => fresh.push(l),
+                Err(e) => {
+                    self.message = Some(format!("not reloaded: {e}"));
+                    return;
+                }
+            }
+        }
+        for (i, l) in fresh.into_iter().enumerate() {
+            let stop = self.stop_at(&l);
+            self.runs[i] = Run::start(l, stop, self.background);
+        }
+        self.pacing.forget_credit();
+        self.update_panels(true);
+        self.tour_restarted();
+        self.message = Some("reloaded from disk and restarted at step 0".to_owned());
     }
 
     /// Open a sub-view (computing what it shows), or close it when it is the open one.
