@@ -72,7 +72,10 @@ pub fn text(dir: &Path, loaded: &Loaded, schedule: &[Change]) -> Result<String, 
     }
     doc.remove("schedule");
     if !schedule.is_empty() {
-        doc.insert("schedule".into(), Value::Array(schedule.iter().map(|c| Value::Table(entry(c))).collect()));
+        doc.insert(
+            "schedule".into(),
+            Value::Array(schedule.iter().map(|c| Value::Table(entry(c))).collect()),
+        );
     }
     let body = toml::to_string(&doc).map_err(|e| e.to_string())?;
     let text = format!(

@@ -77,7 +77,12 @@ fn a_schedule_is_the_same_changes_made_by_hand() {
 fn headless_lines_show_the_settings_in_force() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.toml");
-    std::fs::write(&path, format!("{BASE}[train.x]\n").replace("[train.x]\n", "") + "\n[[schedule]]\nstep = 20\nlearning_rate = 0.2\n").unwrap();
+    std::fs::write(
+        &path,
+        format!("{BASE}[train.x]\n").replace("[train.x]\n", "")
+            + "\n[[schedule]]\nstep = 20\nlearning_rate = 0.2\n",
+    )
+    .unwrap();
     let text = std::fs::read_to_string(&path).unwrap().replace("steps = 40", "steps = 40\nlog_every = 10");
     std::fs::write(&path, text).unwrap();
     let lines = common::headless(&[path.to_str().unwrap()]);
@@ -97,9 +102,18 @@ fn headless_lines_show_the_settings_in_force() {
 #[test]
 fn schedule_errors_have_their_position() {
     let cases = [
-        ("[[schedule]]\nstep = 5\nlearning_rate = 0.2\n[[schedule]]\nstep = 5\nlearning_rate = 0.1\n", "s.toml:17:8: schedule.step: steps must increase from entry to entry: 5 comes after 5"),
-        ("[[schedule]]\nstep = 5\nlearnig_rate = 0.2\n", "s.toml:15:1: schedule.learnig_rate: unknown key \"learnig_rate\" (did you mean \"learning_rate\"?)"),
-        ("[[schedule]]\nstep = 5\nlearning_rate = 0\n", "s.toml:15:17: schedule.learning_rate: must be above 0, got 0"),
+        (
+            "[[schedule]]\nstep = 5\nlearning_rate = 0.2\n[[schedule]]\nstep = 5\nlearning_rate = 0.1\n",
+            "s.toml:17:8: schedule.step: steps must increase from entry to entry: 5 comes after 5",
+        ),
+        (
+            "[[schedule]]\nstep = 5\nlearnig_rate = 0.2\n",
+            "s.toml:15:1: schedule.learnig_rate: unknown key \"learnig_rate\" (did you mean \"learning_rate\"?)",
+        ),
+        (
+            "[[schedule]]\nstep = 5\nlearning_rate = 0\n",
+            "s.toml:15:17: schedule.learning_rate: must be above 0, got 0",
+        ),
         ("[[schedule]]\nlearning_rate = 0.2\n", "schedule.step: \"step\" is required"),
         ("[[schedule]]\nstep = 3\n", "schedule: sets nothing"),
         ("[[schedule]]\nstep = 3\nl1_mode = \"prox\"\n", "schedule.l1_mode: unknown l1_mode \"prox\""),

@@ -37,7 +37,8 @@ pub const KEEP_STEP: f64 = 0.05;
 
 /// The series 1e-5, 2e-5, 5e-5, 1e-4, … 5, 10, each the double a file's decimal would give.
 fn series() -> impl Iterator<Item = f64> {
-    (-5..=1).flat_map(|e| [1, 2, 5].map(move |m| format!("{m}e{e}").parse::<f64>().unwrap_or(0.0)))
+    (-5..=1)
+        .flat_map(|e| [1, 2, 5].map(move |m| format!("{m}e{e}").parse::<f64>().unwrap_or(0.0)))
         .filter(|&v| v <= SERIES_MAX)
 }
 

@@ -15,8 +15,8 @@ use super::source;
 use super::syntax::syntax_error;
 use super::table::{Ctx, Table};
 use super::{
-    Change, DropoutMode, DropoutSpec, Init, InitKind, InitSpec, InputError, L1Mode, RegSpec, Scenario, TrainSpec,
-    UiSpec, pos_of,
+    Change, DropoutMode, DropoutSpec, Init, InitKind, InitSpec, InputError, L1Mode, RegSpec, Scenario,
+    TrainSpec, UiSpec, pos_of,
 };
 
 /// Parse and validate one scenario. `file` is the name shown in errors; `base` is the
@@ -161,7 +161,10 @@ fn schedule(cx: &mut Ctx, v: &Value) -> Vec<Change> {
                 }
             }),
             None => {
-                cx.report("schedule.step", Defect::new(item.span(), "\"step\" is required (the update it applies from)"));
+                cx.report(
+                    "schedule.step",
+                    Defect::new(item.span(), "\"step\" is required (the update it applies from)"),
+                );
                 None
             }
         };
@@ -187,7 +190,8 @@ fn schedule(cx: &mut Ctx, v: &Value) -> Vec<Change> {
         let Some(step) = step else { continue };
         c.step = step;
         if c.is_empty() && cx.defects() == before {
-            let reason = "sets nothing: give learning_rate, l2, l1, l1_mode, keep_input, keep_hidden or dropout_mode";
+            let reason =
+                "sets nothing: give learning_rate, l2, l1, l1_mode, keep_input, keep_hidden or dropout_mode";
             cx.report("schedule", Defect::new(item.span(), reason));
             continue;
         }

@@ -259,7 +259,8 @@ impl Widget for LossChart<'_> {
                     buf[(x, y)].set_symbol("┴");
                     let w = Span::raw(label.as_str()).width() as u16;
                     let lx = x.max(free_from);
-                    let end = plot.right().saturating_sub(Span::raw(self.x_label.as_str()).width() as u16 + 1);
+                    let end =
+                        plot.right().saturating_sub(Span::raw(self.x_label.as_str()).width() as u16 + 1);
                     if lx + w <= end {
                         buf.set_string(lx, y + 1, label, Style::new().add_modifier(Modifier::BOLD));
                         free_from = lx + w + 1;

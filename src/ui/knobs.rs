@@ -29,7 +29,8 @@ pub fn render(app: &App, run: &Run, selected: usize, area: Rect, buf: &mut Buffe
         .map(|(i, k)| {
             let value = k.value(&now);
             let was = k.value(&file);
-            let style = if i == selected { Style::new().add_modifier(Modifier::REVERSED) } else { Style::new() };
+            let style =
+                if i == selected { Style::new().add_modifier(Modifier::REVERSED) } else { Style::new() };
             let mut spans = vec![
                 Span::styled(format!(" {:<14}", k.name()), style),
                 Span::styled(format!("{value:<12}"), if value == was { style } else { style.patch(bold) }),
@@ -40,10 +41,7 @@ pub fn render(app: &App, run: &Run, selected: usize, area: Rect, buf: &mut Buffe
             Line::from(spans)
         })
         .collect();
-    lines.push(Line::styled(
-        " Up/Down choose  Left/Right change",
-        Style::new().add_modifier(Modifier::DIM),
-    ));
+    lines.push(Line::styled(" Up/Down choose  Left/Right change", Style::new().add_modifier(Modifier::DIM)));
     let title = if app.comparing() {
         format!(" Knobs of {} (c closes) ", run.loaded.scenario.name)
     } else {
