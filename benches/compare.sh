@@ -7,7 +7,10 @@
 #      process (start-up, data, the two evaluations included), so nnviz is not flattered.
 # Each pair runs REPEAT times (default 3), alternating, and the table keeps each side's
 # best run: on a shared machine a slow run says more about the neighbours than the code.
-# Then a table: workload | numpy steps/s | nnviz steps/s | ratio nnviz/numpy.
+# First the machine's f64 ceiling (benches/peers/ceiling.py: a 2048³ product through the
+# peer's BLAS, all cores and one). Then a table: workload | numpy steps/s | nnviz steps/s |
+# ratio nnviz/numpy | MFLOP per step (from the shapes) | nnviz's share of the one-core and
+# of the all-core ceiling (steps/s × FLOP per step ÷ ceiling).
 #
 # Step counts (each aimed at ~2-5 s on a 2-core machine) can be overridden:
 #   NUMPY_STEPS_TINY NUMPY_STEPS_DIGITS NUMPY_STEPS_WIDE
@@ -55,6 +58,15 @@ steps_for() {
     printf '%s' "${!var:?no step count for $2 (set $var)}"
 }
 
+# The machine's own ceiling, measured in this run: a 2048³ f64 product through the peer's
+# BLAS on all cores and on one.
+ceiling=$("$py" benches/peers/ceiling.py)
+echo "$ceiling"
+ceil_all=$(printf '%s\n' "$ceiling" | sed -n 's/.*all_cores_gflops=\([0-9.]*\).*/\1/p')
+ceil_one=$(printf '%s\n' "$ceiling" | sed -n 's/.*one_core_gflops=\([0-9.]*\).*/\1/p')
+cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' || true)
+vec=$(grep -o -m1 -w 'avx512f' /proc/cpuinfo 2>/dev/null || grep -o -m1 -w 'avx2' /proc/cpuinfo 2>/dev/null || true)
+
 rows=()
 blas_line=""
 for w in $WORKLOADS; do
@@ -71,6 +83,7 @@ for w in $WORKLOADS; do
         printf '%s\n' "$out"
         [ -n "$blas_line" ] || blas_line=$(printf '%s\n' "$out" | grep '^blas:' || true)
         sps=$(printf '%s\n' "$out" | sed -n 's/.*steps_per_second=\([0-9.eE+-]*\).*/\1/p')
+        flop=$(printf '%s\n' "$out" | sed -n 's/.*flop_per_step=\([0-9]*\).*/\1/p')
         [ -n "$sps" ] || { echo "numpy peer printed no steps_per_second for $w" >&2; exit 1; }
         np_sps=$(awk -v a="$np_sps" -v b="$sps" 'BEGIN { print (b > a) ? b : a }')
 
@@ -84,16 +97,20 @@ for w in $WORKLOADS; do
     done
 
     ratio=$(awk -v a="$nn_sps" -v b="$np_sps" 'BEGIN { printf "%.2f", a / b }')
-    rows+=("$w|$np_sps|$nn_sps|$ratio")
+    share1=$(awk -v s="$nn_sps" -v f="$flop" -v c="$ceil_one" 'BEGIN { printf "%.0f%%", 100 * s * f / (c * 1e9) }')
+    share2=$(awk -v s="$nn_sps" -v f="$flop" -v c="$ceil_all" 'BEGIN { printf "%.0f%%", 100 * s * f / (c * 1e9) }')
+    mflop=$(awk -v f="$flop" 'BEGIN { printf "%.3f", f / 1e6 }')
+    rows+=("$w|$np_sps|$nn_sps|$ratio|$mflop|$share1|$share2")
 done
 
 echo
 [ -z "$blas_line" ] || echo "$blas_line"
-printf '%-8s | %14s | %14s | %17s\n' workload "numpy steps/s" "nnviz steps/s" "ratio nnviz/numpy"
-printf '%-8s-|-%14s-|-%14s-|-%17s\n' -------- -------------- -------------- -----------------
+echo "processor: ${cpu:-unknown} (${vec:-no avx2/avx512f}); ceiling ${ceil_all} GFLOP/s all cores, ${ceil_one} GFLOP/s one core"
+printf '%-8s | %14s | %14s | %17s | %10s | %14s | %15s\n' workload "numpy steps/s" "nnviz steps/s" "ratio nnviz/numpy" "MFLOP/step" "share, 1 core" "share, all cores"
+printf '%-8s-|-%14s-|-%14s-|-%17s-|-%10s-|-%14s-|-%15s\n' -------- -------------- -------------- ----------------- ---------- -------------- ---------------
 for r in "${rows[@]}"; do
-    IFS='|' read -r w a b c <<<"$r"
-    printf '%-8s | %14s | %14s | %17s\n' "$w" "$a" "$b" "$c"
+    IFS='|' read -r w a b c f s1 s2 <<<"$r"
+    printf '%-8s | %14s | %14s | %17s | %10s | %14s | %15s\n' "$w" "$a" "$b" "$c" "$f" "$s1" "$s2"
 done
 
 # Peak memory of a long headless run: the metric history and buffers do not grow.

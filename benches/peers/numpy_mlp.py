@@ -185,10 +185,15 @@ def main(argv=None):
     seconds, params = train(x, y, spec["hidden"], spec["batch"], args.steps, rng)
     loss, accuracy = mean_loss(x, y, *params)
 
+    n, d = x.shape
+    b, m, k = min(spec["batch"], n), spec["hidden"], int(y.max()) + 1
+    # The products of one step: forward X·W1ᵀ and H·W2ᵀ, backward ∇W2 = Eᵀ·H, E·W2 and
+    # ∇W1 = Gᵀ·X, 2 FLOP per multiply-add (the element-wise work is left out).
+    flop = 4 * b * d * m + 6 * b * m * k
     print(f"blas: {blas_summary()}")
     print(
         f"numpy {args.workload} steps_per_second={args.steps / seconds:.1f} steps={args.steps} "
-        f"seconds={seconds:.3f} final_loss={loss:.4f} accuracy={accuracy:.4f}"
+        f"seconds={seconds:.3f} final_loss={loss:.4f} accuracy={accuracy:.4f} flop_per_step={flop}"
     )
     return 0
 
