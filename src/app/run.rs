@@ -10,6 +10,34 @@ use crate::train::{Metrics, Trainer};
 /// Points of loss history kept per run.
 const HISTORY_POINTS: usize = 2000;
 
+/// The heatmaps' colour scales: max |value| of each tensor of the parameters and of the last
+/// applied gradient, at `step`. Computed when the run moves (a step, a restart), not for
+/// every frame: the compare view's five 200k-weight matrices would cost a pass each.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scales {
+    pub step: u64,
+    pub params: [f64; 4],
+    pub grads: [f64; 4],
+}
+
+impl Scales {
+    pub fn of(t: &Trainer) -> Scales {
+        let max_abs = |v: &[f64]| v.iter().filter(|x| x.is_finite()).fold(0.0f64, |a, &x| a.max(x.abs()));
+        Scales {
+            step: t.step,
+            params: Tensor::ALL.map(|x| max_abs(t.params.get(x))),
+            grads: Tensor::ALL.map(|x| max_abs(t.grads.get(x))),
+        }
+    }
+
+    /// The scale of tensor `t` (its gradient with `grad`), or with `shared` the largest of
+    /// the four of that kind.
+    pub fn get(&self, t: Tensor, grad: bool, shared: bool) -> f64 {
+        let all = if grad { &self.grads } else { &self.params };
+        if shared { all.iter().copied().fold(0.0, f64::max) } else { all[t as usize] }
+    }
+}
+
 /// One scenario being trained, with what the screen shows of it.
 #[derive(Clone, Debug)]
 pub struct Run {
@@ -26,6 +54,8 @@ pub struct Run {
     /// The loss of the best constant guess (the training split's class entropy), drawn
     /// as the loss charts' reference line.
     pub constant_guess: f64,
+    /// The colour scales of the trainer's current step.
+    scales: Scales,
     pending: Pending,
 }
 
@@ -65,8 +95,10 @@ impl Run {
             stop_at: Some(stop_at),
             test_acc: None,
             constant_guess,
+            scales: Scales { step: 0, params: [0.0; 4], grads: [0.0; 4] },
             pending: Pending::default(),
         };
+        run.scales = Scales::of(&run.trainer);
         run.measure_test();
         run
     }
@@ -95,8 +127,10 @@ impl Run {
             stop_at: Some(stop_at),
             test_acc: None,
             constant_guess,
+            scales: Scales { step: 0, params: [0.0; 4], grads: [0.0; 4] },
             pending: Pending::default(),
         };
+        run.scales = Scales::of(&run.trainer);
         if background && run.evaluation_is_slow() {
             run.refresh_in_background();
         } else {
@@ -111,6 +145,19 @@ impl Run {
     /// Whether live changes (the knobs) made this run depart from its scenario's schedule.
     pub fn departs(&self) -> bool {
         self.trainer.scenario.schedule != self.loaded.scenario.schedule
+    }
+
+    /// The colour scales of the current step: kept from the last [`Run::update_scales`], or
+    /// computed now if the run moved since (never stale).
+    pub fn scales(&self) -> Scales {
+        if self.scales.step == self.trainer.step { self.scales } else { Scales::of(&self.trainer) }
+    }
+
+    /// Compute the colour scales if the run moved since they were.
+    pub fn update_scales(&mut self) {
+        if self.scales.step != self.trainer.step {
+            self.scales = Scales::of(&self.trainer);
+        }
     }
 
     pub fn done(&self) -> bool {

@@ -375,6 +375,9 @@ impl App {
             self.pacing.live_views_updated();
         }
         if most > 0 {
+            for run in &mut self.runs {
+                run.update_scales();
+            }
             self.observe_tour();
         }
         most

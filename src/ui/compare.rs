@@ -90,12 +90,9 @@ fn shared_scale(app: &App, with_train: bool) -> Scale {
     Scale::fit(app.log_y_on(), values)
 }
 
+/// The largest |w| of matrix `t` over every run: the columns' shared colour scale.
 fn max_abs(app: &App, t: Tensor) -> f64 {
-    app.runs
-        .iter()
-        .flat_map(|r| r.trainer.params.get(t).iter())
-        .filter(|v| v.is_finite())
-        .fold(0.0, |a, &v| a.max(v.abs()))
+    app.runs.iter().map(|r| r.scales().params[t as usize]).fold(0.0, f64::max)
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {

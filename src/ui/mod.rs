@@ -113,25 +113,13 @@ pub fn matrix(p: &Params, t: Tensor) -> ArrayView2<'_, f64> {
     }
 }
 
-fn max_abs(v: &[f64]) -> f64 {
-    v.iter().filter(|x| x.is_finite()).fold(0.0f64, |a, &x| a.max(x.abs()))
-}
-
-/// The colour scale of a heatmap: its own max |value|, or the largest over all four
-/// tensors of the same kind when the scale is shared.
-pub fn scale(app: &App, p: &Params, t: Tensor) -> f64 {
-    if app.view.shared_scale {
-        Tensor::ALL.iter().map(|&x| max_abs(p.get(x))).fold(0.0, f64::max)
-    } else {
-        max_abs(p.get(t))
-    }
-}
 
 fn map(app: &App, run: &Run, m: &MapArea, buf: &mut Buffer) {
     let tr = &run.trainer;
     let source = if m.grad { &tr.grads } else { &tr.params };
     let values = matrix(source, m.tensor);
-    let scale = scale(app, source, m.tensor);
+    // Its own max |value|, or the largest over all four tensors of its kind when shared.
+    let scale = run.scales().get(m.tensor, m.grad, app.view.shared_scale);
     let t = m.tensor;
     let focused = app.view.focus == t;
     let name = if m.grad { format!("∇{}", t.name()) } else { t.name().to_string() };
