@@ -166,8 +166,8 @@ pub fn read(spec: &IdxSpec) -> Result<Dataset, IdxError> {
         return Err(labels.at(8 + i as u128, format!("label {} is not below data.classes = {c}", y[i])));
     }
     let classes = spec.classes.unwrap_or_else(|| (y.iter().copied().max().unwrap_or(0) + 1).max(2));
-    let scale = if spec.scale { 1.0 / 255.0 } else { 1.0 };
-    let values = images.bytes[16..16 + n * d].iter().map(|&p| f64::from(p) * scale).collect();
+    let pixel = |p: u8| if spec.scale { f64::from(p) / 255.0 } else { f64::from(p) };
+    let values = images.bytes[16..16 + n * d].iter().map(|&p| pixel(p)).collect();
     let x = Array2::from_shape_vec((n, d), values).map_err(|e| images.error(e))?;
     Ok(Dataset { x, y, classes })
 }
