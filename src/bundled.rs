@@ -21,6 +21,7 @@ bundled![
     "forward_slide",
     "dropout_slide",
     "digits",
+    "mnist",
     "l1_subgradient",
     "l1_proximal",
     "regularization/none",
