@@ -21,7 +21,6 @@ bundled![
     "forward_slide",
     "dropout_slide",
     "digits",
-    "mnist",
     "l1_subgradient",
     "l1_proximal",
     "regularization/none",
@@ -29,6 +28,7 @@ bundled![
     "regularization/l1",
     "regularization/l1_l2",
     "regularization/dropout",
+    "mnist",
 ];
 
 /// Find a bundled scenario by name; `zero_w2`, `zero_w2.toml` and
