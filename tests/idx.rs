@@ -349,3 +349,46 @@ fn hostile_headers_are_refused_without_allocating_them() {
     );
     assert!(e.contains("data.limit"), "{e}");
 }
+
+/// A 28×28 data set: a bright vertical bar at column (label · 6 + 3), labels i mod 4.
+fn bars(dir: &Dir, n: u32) -> String {
+    let mut data = Vec::new();
+    for i in 0..n {
+        let bar = (i % 4) as usize * 6 + 3;
+        data.extend((0..784usize).map(|p| if (p % 28).abs_diff(bar) <= 1 { 250u8 } else { 0 }));
+    }
+    dir.write("img.gz", &gzip(&idx(0x08, &[n, 28, 28], &data)));
+    dir.write("lab", &idx(0x08, &[n], &(0..n).map(|i| (i % 4) as u8).collect::<Vec<_>>()));
+    dir.scenario("img.gz", "lab", "standardize = false", "[network]\nhidden = 12\n[train]\nsteps = 50")
+}
+
+#[test]
+fn the_d_view_shows_28x28_images() {
+    use nnviz::app::App;
+    use nnviz::app::keymap::{Key, action_for};
+    use nnviz::theme::ColorMode;
+    let dir = Dir::new();
+    let file = bars(&dir, 80);
+    for mode in [ColorMode::TrueColor, ColorMode::Mono] {
+        let mut app = App::new(mode);
+        app.paused = true;
+        app.open(nnviz::load::load(&file, None).unwrap());
+        app.handle(action_for(Key::Char('d')).unwrap());
+        for (w, h) in [(120, 40), (80, 24), (200, 60), (250, 70)] {
+            let s = common::text(&common::screen(&app, w, h));
+            // (cut at 80 columns, as the digits' title is)
+            assert!(w < 120 || s.contains("rows of W1 as 28×28 images"), "{mode:?} {w}×{h}\n{s}");
+            assert!(s.contains("example 1/32") && s.contains("label "), "{mode:?} {w}×{h}\n{s}");
+            assert!(s.contains("of 12 units"), "{mode:?} {w}×{h}\n{s}");
+            if w == 120 && mode == ColorMode::TrueColor {
+                // 72 columns: every unit fits at 14×14 only, and beside an example of 14×14.
+                assert!(s.contains("image: 2×2 means"), "{s}");
+                assert!(s.contains("units: 2×2 means"), "{s}");
+                assert!(s.contains("showing 12 of 12 units"), "{s}");
+            }
+            if w == 250 && mode == ColorMode::TrueColor {
+                assert!(!s.contains("2×2 means"), "room for 28×28 at 250×70:\n{s}");
+            }
+        }
+    }
+}

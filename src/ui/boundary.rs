@@ -281,42 +281,38 @@ fn render_images(app: &App, run: &Run, im: &Images, area: Rect, buf: &mut Buffer
     let inner = block.inner(area);
     let sizes = sizes(n);
     let smallest = sizes[sizes.len() - 1];
-    // The example on the left: small images twice their size, large ones the largest size
-    // that leaves half the width and room for the caption.
+    // The example on the left, the units' tiles on the right: for each example size, the
+    // largest unit size at which every unit fits (else the smallest) and how many fit.
+    let grid_for = |example: Size| {
+        let left_w = (example.tile(n, mono).0 + 2).max(18);
+        let grid =
+            Rect { x: inner.x + left_w.min(inner.width), width: inner.width.saturating_sub(left_w), ..inner };
+        let fits = |z: Size| {
+            let (tw, th) = z.tile(n, mono);
+            let per_row = (grid.width + 1) / (tw + 1);
+            let rows = grid.height / (th + 1);
+            (per_row, usize::from(per_row) * usize::from(rows))
+        };
+        let size = sizes.iter().copied().find(|&z| fits(z).1 >= m).unwrap_or(smallest);
+        let (per_row, count) = fits(size);
+        (left_w, grid, size, per_row, count)
+    };
+    // Small images: the example twice its size, as the digits always were. Large ones: the
+    // largest example that leaves half the width, room for the caption and every unit.
     let example = if n <= 16 {
         Size::Stretch(2)
     } else {
         let fits = |z: &&Size| {
             let (w, h) = z.tile(n, mono);
-            w + 2 <= inner.width / 2 && h + 4 <= inner.height
+            w + 2 <= inner.width / 2 && h + 6 <= inner.height && grid_for(**z).4 >= m
         };
         sizes.iter().find(fits).copied().unwrap_or(smallest)
     };
     let (ew, eh) = example.tile(n, mono);
-    let left_w = (ew + 2).max(18);
-    let grid =
-        Rect { x: inner.x + left_w.min(inner.width), width: inner.width.saturating_sub(left_w), ..inner };
-    let fits = |z: Size| {
-        let (tw, th) = z.tile(n, mono);
-        let per_row = (grid.width + 1) / (tw + 1);
-        let rows = grid.height / (th + 1);
-        (per_row, usize::from(per_row) * usize::from(rows))
-    };
-    let size = sizes.iter().copied().find(|&z| fits(z).1 >= m).unwrap_or(smallest);
-    let (per_row, count) = fits(size);
+    let (left_w, grid, size, per_row, count) = grid_for(example);
     let shown = count.min(m);
-    let shrunk = [example, size].into_iter().find_map(|z| match z {
-        Size::Pool(f) => {
-            Some(format!("{n}×{n} shown as {q}×{q} (means of {f}×{f} pixels), ", q = z.pixels(n)))
-        }
-        Size::Stretch(_) => None,
-    });
     block = block.title_bottom(
-        Line::from(format!(
-            " showing {shown} of {m} units, {}each on its own scale ",
-            shrunk.as_deref().unwrap_or("")
-        ))
-        .right_aligned(),
+        Line::from(format!(" showing {shown} of {m} units, each on its own scale ")).right_aligned(),
     );
     block.render(area, buf);
     // The example.
@@ -330,6 +326,13 @@ fn render_images(app: &App, run: &Run, im: &Images, area: Rect, buf: &mut Buffer
         format!("predicted {} ({:.0}%)", im.predicted, 100.0 * im.prob),
         "black = 0 ink".to_string(),
     ];
+    // What was shrunk, and how (never for images of up to 16×16): "units: 2×2 means", each
+    // drawn pixel the mean of 2×2 (28×28 drawn as 14×14).
+    let shrunk = [("image", example), ("units", size)].into_iter().filter_map(|(what, z)| match z {
+        Size::Pool(f) => Some(format!("{what}: {f}×{f} means")),
+        Size::Stretch(_) => None,
+    });
+    let caption: Vec<String> = caption.into_iter().chain(shrunk).collect();
     for (i, line) in caption.iter().enumerate() {
         let y = ex_area.bottom() + i as u16;
         if y < inner.bottom() {
