@@ -222,14 +222,6 @@ enum Size {
 }
 
 impl Size {
-    /// Pixels per row and column once drawn.
-    fn pixels(self, side: usize) -> usize {
-        match self {
-            Size::Stretch(_) => side,
-            Size::Pool(f) => side.div_ceil(f),
-        }
-    }
-
     /// The tile (columns, rows) of an image of `side` pixels: two pixel rows a terminal
     /// row, or in mono two columns a pixel (8×8 at Stretch(2): 16×8, mono 32×16).
     fn tile(self, side: usize, mono: bool) -> (u16, u16) {
