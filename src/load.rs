@@ -264,7 +264,9 @@ fn check_sizes_before_data(file: &str, s: &Scenario) -> Result<(), InputError> {
         Source::Blobs { classes, features, .. } => (features, classes),
         Source::Spiral { classes, .. } => (2, classes),
         Source::Xor { .. } | Source::Circles { .. } | Source::Moons { .. } => (2, 2),
-        Source::Csv { classes: Some(k), .. } | Source::Inline { classes: Some(k), .. } => (1, k),
+        Source::Csv { classes: Some(k), .. }
+        | Source::Inline { classes: Some(k), .. }
+        | Source::Idx(scenario::IdxSpec { classes: Some(k), .. }) => (1, k),
         _ => return Ok(()),
     };
     check_parameters(file, s, d, s.hidden, k)?;

@@ -200,6 +200,13 @@ fn keys_are_checked_before_any_file_is_read() {
     assert!(error(&dir).contains("s.toml:5:9: data.limit: "));
     dir.scenario("img", "lab", "scale = 1", "");
     assert!(error(&dir).contains("s.toml:5:9: data.scale: "));
+    // A class count past the limit is refused before the (missing) files are looked for.
+    dir.scenario("img", "lab", "classes = 2000000", "");
+    let e = error(&dir);
+    assert!(
+        e.ends_with("s.toml:5:11: data.classes: 2000000 classes are more than the limit of 1000000"),
+        "{e}"
+    );
 }
 
 /// Each defect of the images file, with its message after `data.images: img: `.
