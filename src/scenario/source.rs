@@ -267,3 +267,20 @@ fn inline(cx: &mut Ctx, keys: SourceKeys, at: Range<usize>) -> Option<Source> {
     }
     Some(Source::Inline { x, y, classes: keys.classes })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::resolve;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn a_leading_dot_dot_is_taken_off_the_folder_as_written() {
+        let r = |base: &str, rel: &str| resolve(Path::new(base), rel);
+        assert_eq!(r("scenarios", "../data/mnist/x.gz"), PathBuf::from("data/mnist/x.gz"));
+        assert_eq!(r("/a/b/scenarios", "../../x"), PathBuf::from("/a/x"));
+        assert_eq!(r("", "../data/x"), PathBuf::from("../data/x"));
+        assert_eq!(r("..", "../x"), PathBuf::from("../../x"));
+        assert_eq!(r("s", "data/x"), PathBuf::from("s/data/x"));
+        assert_eq!(r("s", "/abs/x"), PathBuf::from("/abs/x"));
+    }
+}

@@ -370,3 +370,23 @@ pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
         None => Block::bordered().title("Decision boundary").render(area, buf),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Size, sizes};
+    use ndarray::array;
+
+    #[test]
+    fn small_images_keep_the_digits_sizes_and_large_ones_shrink_by_block_means() {
+        assert_eq!(sizes(8), [Size::Stretch(2), Size::Stretch(1)]);
+        assert_eq!(sizes(28), [Size::Stretch(1), Size::Pool(2)]);
+        assert_eq!(sizes(64), [Size::Stretch(1), Size::Pool(2), Size::Pool(3), Size::Pool(4)]);
+        assert_eq!(Size::Stretch(2).tile(8, false), (16, 8));
+        assert_eq!(Size::Stretch(1).tile(8, true), (16, 8));
+        assert_eq!(Size::Pool(2).tile(28, false), (14, 7));
+        let img = array![[1.0, 3.0, 5.0], [3.0, 5.0, 7.0], [0.0, 2.0, 4.0]];
+        // Partial blocks at the edges are the mean of what they hold.
+        assert_eq!(Size::Pool(2).apply(img.clone()), array![[3.0, 6.0], [1.0, 4.0]]);
+        assert_eq!(Size::Stretch(1).apply(img.clone()), img);
+    }
+}
