@@ -397,5 +397,14 @@ fn the_d_view_shows_28x28_images() {
                 assert!(!s.contains("2×2 means"), "room for 28×28 at 250×70:\n{s}");
             }
         }
+    } // Any square input: iris's 4 measurements as 2×2 images.
+    dir.write("iris.toml", b"[data]\nsource = \"iris\"\n");
+    let mut app = App::new(ColorMode::TrueColor);
+    app.paused = true;
+    app.open(nnviz::load::load(&dir.path().join("iris.toml").to_string_lossy(), None).unwrap());
+    app.handle(action_for(Key::Char('d')).unwrap());
+    for (w, h) in [(120, 40), (80, 24)] {
+        let s = common::text(&common::screen(&app, w, h));
+        assert!(s.contains("of 16 units") && s.contains("example 1/32"), "{s}");
     }
 }
