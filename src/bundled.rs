@@ -28,6 +28,7 @@ bundled![
     "regularization/l1",
     "regularization/l1_l2",
     "regularization/dropout",
+    "mnist",
 ];
 
 /// Find a bundled scenario by name; `zero_w2`, `zero_w2.toml` and

@@ -105,12 +105,15 @@ pub fn find(dir: &Path, arg: &str) -> Result<Option<Text>, InputError> {
     Ok(bundled_text(arg))
 }
 
-/// The bundled scenario `arg` names, if any.
+/// The bundled scenario `arg` names, if any. It counts as being in `scenarios/` of the
+/// current folder, where its file is in the source tree, so a data path it gives means the
+/// same file whether it is run by name or as `scenarios/NAME.toml` from the tree's top
+/// (`../data/mnist/…` is `data/mnist/…`; the idx source takes a leading `..` off the folder).
 pub fn bundled_text(arg: &str) -> Option<Text> {
     bundled::find(arg).map(|(name, text)| Text {
         file: arg.to_string(),
         bytes: text.as_bytes().to_vec(),
-        base: PathBuf::new(),
+        base: PathBuf::from("scenarios"),
         stem: Path::new(name).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
     })
 }
@@ -163,14 +166,18 @@ fn err(file: &str, s: &Scenario, key: &str, reason: impl Into<String>) -> InputE
 
 fn load_data(file: &str, s: &Scenario) -> Result<Splits, InputError> {
     let d = &s.data;
-    let all = data::load(&d.source, d.seed).map_err(|e| {
-        let key = match d.source {
-            Source::Csv { .. } => "data.path",
-            Source::Inline { .. } => "data.x",
-            _ => "data.source",
-        };
-        err(file, s, key, e.0)
-    })?;
+    let loaded = match &d.source {
+        Source::Idx(spec) => data::idx::read(spec).map_err(|e| err(file, s, e.key, e.reason)),
+        source => data::load(source, d.seed).map_err(|e| {
+            let key = match d.source {
+                Source::Csv { .. } => "data.path",
+                Source::Inline { .. } => "data.x",
+                _ => "data.source",
+            };
+            err(file, s, key, e.0)
+        }),
+    };
+    let all = loaded?;
     let inline = matches!(d.source, Source::Inline { .. });
     let seed = (!inline).then_some(d.seed);
     data::split(all, d.validation, d.test, seed, d.standardize).map_err(|e| {
@@ -257,7 +264,9 @@ fn check_sizes_before_data(file: &str, s: &Scenario) -> Result<(), InputError> {
         Source::Blobs { classes, features, .. } => (features, classes),
         Source::Spiral { classes, .. } => (2, classes),
         Source::Xor { .. } | Source::Circles { .. } | Source::Moons { .. } => (2, 2),
-        Source::Csv { classes: Some(k), .. } | Source::Inline { classes: Some(k), .. } => (1, k),
+        Source::Csv { classes: Some(k), .. }
+        | Source::Inline { classes: Some(k), .. }
+        | Source::Idx(scenario::IdxSpec { classes: Some(k), .. }) => (1, k),
         _ => return Ok(()),
     };
     check_parameters(file, s, d, s.hidden, k)?;
@@ -324,7 +333,8 @@ fn check_memory(
     if need <= u128::from(MEMORY_LIMIT) {
         return Ok(());
     }
-    let data_keys = ["data.samples", "data.features", "data.path", "data.x", "data.source"];
+    let data_keys =
+        ["data.samples", "data.features", "data.path", "data.x", "data.limit", "data.images", "data.source"];
     let network_keys = ["network.hidden", "data.classes", "train.batch_size"];
     let data_part = BYTES_PER_DATA_VALUE * rows as u128 * (d as u128 + 2);
     let key = if data_part * 2 > need {

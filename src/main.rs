@@ -10,7 +10,6 @@ use nnviz::cli::{Cli, Mode};
 use nnviz::error::InputError;
 use nnviz::lecture::Lecture;
 use nnviz::load::{self, Loaded};
-use nnviz::scenario::Source;
 use nnviz::text::{escape, paragraph};
 use nnviz::{bundled, headless, scenario, sweep};
 use rayon::prelude::*;
@@ -275,10 +274,7 @@ fn check_dump_target(path: &Path, cli: &Cli, runs: &[Loaded]) -> Result<(), Fail
         return refuse("exists and is not a regular file");
     }
     let scenarios = cli.scenarios.iter().map(Path::new).filter(|p| p.is_file());
-    let data = runs.iter().filter_map(|r| match &r.scenario.data.source {
-        Source::Csv { path, .. } => Some(path.as_path()),
-        _ => None,
-    });
+    let data = runs.iter().flat_map(|r| r.scenario.data.source.files());
     if let Some(input) = scenarios.chain(data).find(|input| nnviz::files::same_file(path, input)) {
         return refuse(&format!("is {}, which this run reads; choose another file", input.display()));
     }

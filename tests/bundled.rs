@@ -142,6 +142,84 @@ fn digits_reaches_95_percent() {
     assert!(f(&s["val_acc"]) >= 0.95, "val_acc {}", s["val_acc"]);
 }
 
+/// MNIST-format files as `scenarios/mnist.toml` expects them, under `dir/data/mnist/`:
+/// `n` images of 28×28 with a bright stripe at row (label · 2), labels i mod 10.
+fn fake_mnist(dir: &std::path::Path, n: u32) {
+    use std::io::Write;
+    let gz = |bytes: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    };
+    let mut images = vec![0, 0, 8, 3];
+    for s in [n, 28, 28] {
+        images.extend_from_slice(&s.to_be_bytes());
+    }
+    let mut labels = vec![0, 0, 8, 1];
+    labels.extend_from_slice(&n.to_be_bytes());
+    for i in 0..n {
+        let label = (i % 10) as u8;
+        labels.push(label);
+        images
+            .extend((0..784).map(|p| if p / 28 == 2 * usize::from(label) + 4 { 255 } else { (i % 7) as u8 }));
+    }
+    let folder = dir.join("data/mnist");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("train-images-idx3-ubyte.gz"), gz(&images)).unwrap();
+    std::fs::write(folder.join("train-labels-idx1-ubyte.gz"), gz(&labels)).unwrap();
+}
+
+/// The one-line error of a run of `mnist` whose files are not there.
+fn assert_mnist_missing(o: &std::process::Output) {
+    assert_eq!(o.status.code(), Some(2), "{}", common::stderr(o));
+    assert!(o.stdout.is_empty());
+    let e = common::stderr(o);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(
+        e.contains(":12:10: data.images: cannot read ../data/mnist/train-images-idx3-ubyte.gz: no such file"),
+        "{e}"
+    );
+    assert!(e.contains("(looked for data/mnist/train-images-idx3-ubyte.gz)"), "{e}");
+    assert!(
+        e.contains("downloads nothing")
+            && e.contains("MNIST (https://")
+            && e.contains("Fashion-MNIST (https://"),
+        "{e}"
+    );
+}
+
+/// `mnist` needs the student's files: without them it says where they go and where to get
+/// them; with them (here small fake ones) it trains, by name and as a file alike.
+#[test]
+fn mnist_says_where_its_files_go_and_trains_on_them() {
+    let in_dir = |dir: &std::path::Path, args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_nnviz")).args(args).current_dir(dir).output().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("scenarios")).unwrap();
+    std::fs::copy(common::root().join("scenarios/mnist.toml"), dir.path().join("scenarios/mnist.toml"))
+        .unwrap();
+    assert_mnist_missing(&in_dir(dir.path(), &["--check", "mnist"]));
+    assert_mnist_missing(&in_dir(dir.path(), &["--headless", "scenarios/mnist.toml"]));
+    // In this checkout: the files, if a student has put them there, else the same error.
+    for arg in ["mnist", "scenarios/mnist.toml"] {
+        let here = nnviz(&["--check", arg]);
+        if common::root().join("data/mnist/train-images-idx3-ubyte.gz").is_file() {
+            assert!(here.status.success(), "{}", common::stderr(&here));
+        } else {
+            assert_mnist_missing(&here);
+        }
+    }
+    fake_mnist(dir.path(), 200);
+    for arg in ["mnist", "scenarios/mnist.toml"] {
+        let o = in_dir(dir.path(), &["--headless", "--steps", "40", arg]);
+        assert!(o.status.success(), "{arg}: {}", common::stderr(&o));
+        let last: Value = serde_json::from_str(stdout(&o).lines().last().unwrap()).unwrap();
+        assert_eq!(last["scenario"], "mnist");
+        assert!(f(&last["train_acc"]) > 0.5, "{arg}: the stripes are easy: {last}");
+    }
+}
+
 #[test]
 fn every_bundled_file_is_embedded_and_valid() {
     let mut files = Vec::new();

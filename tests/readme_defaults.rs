@@ -50,6 +50,7 @@ fn source_lines(source: Option<&str>) -> String {
         None => String::new(),
         Some("inline") => "data.source = \"inline\"\ndata.x = [[0.5]]\ndata.y = [0]\n".into(),
         Some("csv") => "data.source = \"csv\"\ndata.path = \"x.csv\"\n".into(),
+        Some("idx") => "data.source = \"idx\"\ndata.images = \"i\"\ndata.labels = \"l\"\n".into(),
         Some(other) => format!("data.source = {other:?}\n"),
     }
 }

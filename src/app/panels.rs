@@ -225,12 +225,13 @@ impl Backprop {
     }
 }
 
-/// The `d` view's data: the plane for 2-D inputs, images for 8×8 inputs, or neither.
+/// The `d` view's data: the plane for 2-D inputs, images for square inputs (8×8 digits,
+/// 28×28 MNIST), or neither.
 #[derive(Clone, Debug)]
 pub enum Boundary {
     Plane(Plane),
     Images(Images),
-    /// Inputs that are neither 2-D nor 8×8 images: d.
+    /// Inputs that are neither 2-D nor square images: d.
     Unsupported(usize),
 }
 
@@ -249,14 +250,16 @@ pub struct Plane {
     pub unit: Option<(usize, Array2<f64>, f64)>,
 }
 
-/// An 8×8 input and what the hidden units respond to.
+/// A square input (`side`×`side` pixels) and what the hidden units respond to.
 #[derive(Clone, Debug)]
 pub struct Images {
     pub step: u64,
     /// Example index in the next batch, and the batch's rows.
     pub example: usize,
     pub rows: usize,
-    /// The input in original units, 8×8.
+    /// Pixels per row and column: d = side².
+    pub side: usize,
+    /// The input in original units, side × side.
     pub image: Array2<f64>,
     pub label: usize,
     /// The network's prediction for it (evaluation: nothing dropped) and its probability.
@@ -270,8 +273,10 @@ impl Boundary {
     pub fn compute(t: &Trainer, example: usize, unit: Option<usize>) -> Boundary {
         match t.params.inputs() {
             2 => Boundary::Plane(Plane::compute(t, unit)),
-            64 => Boundary::Images(Images::compute(t, example)),
-            d => Boundary::Unsupported(d),
+            d => match image_side(d) {
+                Some(side) => Boundary::Images(Images::compute(t, example, side)),
+                None => Boundary::Unsupported(d),
+            },
         }
     }
 
@@ -282,6 +287,12 @@ impl Boundary {
             Boundary::Unsupported(_) => None,
         }
     }
+}
+
+/// The side of a square image of `d` pixels (at least 2×2), if `d` is one.
+pub fn image_side(d: usize) -> Option<usize> {
+    let side = d.isqrt();
+    (side >= 2 && side * side == d).then_some(side)
 }
 
 fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -336,15 +347,15 @@ impl Plane {
 }
 
 impl Images {
-    fn compute(t: &Trainer, example: usize) -> Images {
+    fn compute(t: &Trainer, example: usize, side: usize) -> Images {
         let inspection = t.inspect();
         let rows = inspection.x.nrows();
         let i = example.min(rows.saturating_sub(1));
         let p = &t.params;
         let x = inspection.x.slice(s![i..(i + 1).min(rows), ..]);
         let (mean, scale) = (&t.data.mean, &t.data.scale);
-        let image = Array2::from_shape_fn((8, 8), |(r, c)| {
-            let f = r * 8 + c;
+        let image = Array2::from_shape_fn((side, side), |(r, c)| {
+            let f = r * side + c;
             x.get([0, f]).map_or(0.0, |v| v * scale.get(f).unwrap_or(&1.0) + mean.get(f).unwrap_or(&0.0))
         });
         let mut ws = Workspace::new(1, p.inputs(), p.hidden(), p.classes());
@@ -360,6 +371,7 @@ impl Images {
             step: t.step,
             example: i,
             rows,
+            side,
             image,
             label: inspection.y.get(i).copied().unwrap_or(0),
             predicted,

@@ -4,6 +4,7 @@
 
 mod builtin;
 mod csv;
+pub mod idx;
 mod split;
 mod synthetic;
 
@@ -73,6 +74,7 @@ pub fn load(source: &Source, seed: u64) -> Result<Dataset, DataError> {
         Source::Iris => builtin::iris(),
         Source::Csv { path, shown, classes } => csv::read(path, shown, *classes),
         Source::Inline { x, y, classes } => inline(x, y, *classes),
+        Source::Idx(spec) => idx::read(spec).map_err(|e| DataError(format!("{}: {}", e.key, e.reason))),
     }
 }
 

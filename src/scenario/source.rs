@@ -9,7 +9,7 @@ use strum::VariantArray;
 
 use super::read::{self, Bound, Defect, Value};
 use super::table::{Ctx, Table};
-use super::{DataSpec, Source, SourceKind};
+use super::{DataSpec, IdxSpec, Source, SourceKind};
 
 /// Synthetic sources hold at most this many feature values (samples × features).
 const MAX_VALUES: u128 = 100_000_000;
@@ -21,10 +21,17 @@ const SYNTHETIC: &[SourceKind] =
 fn sources_for(key: &str) -> Option<&'static [SourceKind]> {
     match key {
         "samples" | "noise" => Some(SYNTHETIC),
-        "classes" => Some(&[SourceKind::Blobs, SourceKind::Spiral, SourceKind::Csv, SourceKind::Inline]),
+        "classes" => Some(&[
+            SourceKind::Blobs,
+            SourceKind::Spiral,
+            SourceKind::Csv,
+            SourceKind::Inline,
+            SourceKind::Idx,
+        ]),
         "features" => Some(&[SourceKind::Blobs]),
         "path" => Some(&[SourceKind::Csv]),
         "x" | "y" => Some(&[SourceKind::Inline]),
+        "images" | "labels" | "limit" | "scale" => Some(&[SourceKind::Idx]),
         _ => None,
     }
 }
@@ -54,6 +61,10 @@ struct SourceKeys {
     path: Option<String>,
     x: Option<Vec<Vec<f64>>>,
     y: Option<Vec<usize>>,
+    images: Option<String>,
+    labels: Option<String>,
+    limit: Option<usize>,
+    scale: Option<bool>,
     /// The span of every key written (valid or not).
     given: BTreeMap<&'static str, Range<usize>>,
 }
@@ -107,6 +118,10 @@ pub(super) fn data(
         path: d.read(cx, "path", csv_path),
         x: d.read(cx, "x", read::rows),
         y: d.read(cx, "y", read::labels),
+        images: d.read(cx, "images", csv_path),
+        labels: d.read(cx, "labels", csv_path),
+        limit: d.read(cx, "limit", |v| read::size(v, 1)),
+        scale: d.read(cx, "scale", read::boolean),
         given: BTreeMap::new(),
     };
     spec.validation = d.read(cx, "validation", fraction).unwrap_or(spec.validation);
@@ -162,7 +177,49 @@ fn build_source(
             Source::Csv { path: base.join(&shown), shown, classes: keys.classes }
         }
         SourceKind::Inline => inline(cx, keys, at)?,
+        SourceKind::Idx => idx(cx, keys, at, base)?,
     })
+}
+
+fn idx(cx: &mut Ctx, keys: SourceKeys, at: Range<usize>, base: &Path) -> Option<Source> {
+    let (images_shown, labels_shown) = match (keys.images, keys.labels) {
+        (Some(i), Some(l)) => (i, l),
+        (i, l) => {
+            let missing = match (i, l) {
+                (None, None) => "data.images and data.labels",
+                (None, _) => "data.images",
+                _ => "data.labels",
+            };
+            let reason = format!("source \"idx\" needs {missing} (the IDX files of images and labels)");
+            cx.report("data.source", Defect::new(at, reason));
+            return None;
+        }
+    };
+    Some(Source::Idx(IdxSpec {
+        images: resolve(base, &images_shown),
+        images_shown,
+        labels: resolve(base, &labels_shown),
+        labels_shown,
+        limit: keys.limit,
+        scale: keys.scale.unwrap_or(true),
+        classes: keys.classes,
+    }))
+}
+
+/// `rel` against the scenario's folder, a leading `..` taken off the folder's last part
+/// when it has one (`scenarios` + `../data/x` is `data/x`): a bundled scenario counts as
+/// being in `scenarios/` of the current folder, which need not exist.
+fn resolve(base: &Path, rel: &str) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = base.to_path_buf();
+    let mut rest = Path::new(rel);
+    while let Ok(after) = rest.strip_prefix(Component::ParentDir)
+        && matches!(out.components().next_back(), Some(Component::Normal(_)))
+    {
+        out.pop();
+        rest = after;
+    }
+    out.join(rest)
 }
 
 /// samples × features within [`MAX_VALUES`]; reported on the key that was written.
@@ -209,4 +266,21 @@ fn inline(cx: &mut Ctx, keys: SourceKeys, at: Range<usize>) -> Option<Source> {
         return None;
     }
     Some(Source::Inline { x, y, classes: keys.classes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn a_leading_dot_dot_is_taken_off_the_folder_as_written() {
+        let r = |base: &str, rel: &str| resolve(Path::new(base), rel);
+        assert_eq!(r("scenarios", "../data/mnist/x.gz"), PathBuf::from("data/mnist/x.gz"));
+        assert_eq!(r("/a/b/scenarios", "../../x"), PathBuf::from("/a/x"));
+        assert_eq!(r("", "../data/x"), PathBuf::from("../data/x"));
+        assert_eq!(r("..", "../x"), PathBuf::from("../../x"));
+        assert_eq!(r("s", "data/x"), PathBuf::from("s/data/x"));
+        assert_eq!(r("s", "/abs/x"), PathBuf::from("/abs/x"));
+    }
 }

@@ -97,6 +97,25 @@ pub enum Source {
         y: Vec<usize>,
         classes: Option<usize>,
     },
+    /// MNIST-format files (IDX), raw or gzip: images and labels.
+    Idx(IdxSpec),
+}
+
+/// `data.source = "idx"`: an IDX file of images (3 dimensions: count, rows, columns) and
+/// one of labels (1 dimension), both of unsigned bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdxSpec {
+    /// The images file, resolved against the scenario file's folder.
+    pub images: PathBuf,
+    /// `data.images` as written, for messages.
+    pub images_shown: String,
+    pub labels: PathBuf,
+    pub labels_shown: String,
+    /// The first `limit` examples only (`data.limit`).
+    pub limit: Option<usize>,
+    /// Pixels divided by 255 into [0, 1] (`data.scale`, true unless set to false).
+    pub scale: bool,
+    pub classes: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -130,6 +149,17 @@ impl Source {
     pub const CLASSES: usize = 3;
     /// `data.features` of blobs.
     pub const FEATURES: usize = 2;
+}
+
+impl Source {
+    /// The files a run reads for its data (none for the built-in and synthetic sources).
+    pub fn files(&self) -> Vec<&std::path::Path> {
+        match self {
+            Self::Csv { path, .. } => vec![path.as_path()],
+            Self::Idx(spec) => vec![spec.images.as_path(), spec.labels.as_path()],
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl Default for Source {

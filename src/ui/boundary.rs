@@ -1,8 +1,9 @@
 //! The boundary view (`d`). For 2-D inputs: the predicted class over the plane of the
 //! (standardized) inputs, one hue per class, paler where the top probability is lower, with
 //! the training points on top in their class colour; `u` shows each hidden unit's output
-//! h_j = relu(z1_j) over the same plane instead (black where the unit is off). For 8×8 images
-//! (d = 64): the selected example and each hidden unit's row of W1 as an 8×8 image. The grids
+//! h_j = relu(z1_j) over the same plane instead (black where the unit is off). For square
+//! images (d = 64: the 8×8 digits; 784: 28×28 MNIST): the selected example and each hidden
+//! unit's row of W1 as an image of that size, shrunk by block means when it does not fit. The grids
 //! were computed on a refresh ([`crate::app::panels::Boundary`]); drawing samples them.
 
 use ndarray::Array2;
@@ -212,9 +213,47 @@ fn render_plane(app: &App, run: &Run, plane: &Plane, area: Rect, buf: &mut Buffe
     buf.set_line(inner.x, legend_y, &Line::from(legend), inner.width);
 }
 
-/// The size of an 8×8 tile at `s` (columns, rows).
-fn tile(s: u16, mono: bool) -> (u16, u16) {
-    if mono { (16 * s, 8 * s) } else { (8 * s, 4 * s) }
+/// How a square image of `side` pixels is drawn: stretched (`Stretch(s)`: s colour columns
+/// per pixel) or shrunk (`Pool(f)`: one column per f×f block of pixels, their mean).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Size {
+    Stretch(u16),
+    Pool(usize),
+}
+
+impl Size {
+    /// The tile (columns, rows) of an image of `side` pixels: two pixel rows a terminal
+    /// row, or in mono two columns a pixel (8×8 at Stretch(2): 16×8, mono 32×16).
+    fn tile(self, side: usize, mono: bool) -> (u16, u16) {
+        let cols = match self {
+            Size::Stretch(s) => side as u16 * s,
+            Size::Pool(f) => side.div_ceil(f) as u16,
+        };
+        if mono { (2 * cols, cols) } else { (cols, cols.div_ceil(2)) }
+    }
+
+    /// The image as drawn: unchanged, or the mean of each f×f block.
+    fn apply(self, img: Array2<f64>) -> Array2<f64> {
+        let Size::Pool(f) = self else { return img };
+        let (rows, cols) = img.dim();
+        Array2::from_shape_fn((rows.div_ceil(f), cols.div_ceil(f)), |(r, c)| {
+            let block =
+                img.slice(ndarray::s![r * f..((r + 1) * f).min(rows), c * f..((c + 1) * f).min(cols)]);
+            block.mean().unwrap_or(0.0)
+        })
+    }
+}
+
+/// The sizes to try, largest first: images of up to 16×16 pixels twice and once their size
+/// (the 8×8 digits as always), larger ones at their size and then shrunk by 2, 3, … while
+/// at least 14 pixels a side are left (28×28 MNIST: 28, then 14).
+fn sizes(side: usize) -> Vec<Size> {
+    if side <= 16 {
+        return vec![Size::Stretch(2), Size::Stretch(1)];
+    }
+    let mut out = vec![Size::Stretch(1)];
+    out.extend((2..side).take_while(|&f| side.div_ceil(f) >= 14).map(Size::Pool));
+    out
 }
 
 /// "step N", or "as of step N" when the run has moved on since the view was computed.
@@ -228,22 +267,41 @@ fn render_images(app: &App, run: &Run, im: &Images, area: Rect, buf: &mut Buffer
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let w1 = &run.trainer.params.w1;
     let m = w1.nrows();
-    let title = "What the hidden units look for: rows of W1 as 8×8 images";
+    let n = im.side;
+    let title = format!("What the hidden units look for: rows of W1 as {n}×{n} images");
     let mut block = Block::bordered().title(Line::styled(title, bold));
     let inner = block.inner(area);
-    // The example on the left, the units' tiles on the right.
-    let (ew, eh) = tile(2, mono);
-    let left_w = (ew + 2).max(18);
-    let grid =
-        Rect { x: inner.x + left_w.min(inner.width), width: inner.width.saturating_sub(left_w), ..inner };
-    let fits = |s: u16| {
-        let (tw, th) = tile(s, mono);
-        let per_row = (grid.width + 1) / (tw + 1);
-        let rows = grid.height / (th + 1);
-        (per_row, usize::from(per_row) * usize::from(rows))
+    let sizes = sizes(n);
+    let smallest = sizes[sizes.len() - 1];
+    // The example on the left, the units' tiles on the right: for each example size, the
+    // largest unit size at which every unit fits (else the smallest) and how many fit.
+    let grid_for = |example: Size| {
+        let left_w = (example.tile(n, mono).0 + 2).max(18);
+        let grid =
+            Rect { x: inner.x + left_w.min(inner.width), width: inner.width.saturating_sub(left_w), ..inner };
+        let fits = |z: Size| {
+            let (tw, th) = z.tile(n, mono);
+            let per_row = (grid.width + 1) / (tw + 1);
+            let rows = grid.height / (th + 1);
+            (per_row, usize::from(per_row) * usize::from(rows))
+        };
+        let size = sizes.iter().copied().find(|&z| fits(z).1 >= m).unwrap_or(smallest);
+        let (per_row, count) = fits(size);
+        (left_w, grid, size, per_row, count)
     };
-    let s = if fits(2).1 >= m { 2 } else { 1 };
-    let (per_row, count) = fits(s);
+    // Small images: the example twice its size, as the digits always were. Large ones: the
+    // largest example that leaves half the width, room for the caption and every unit.
+    let example = if n <= 16 {
+        Size::Stretch(2)
+    } else {
+        let fits = |z: &&Size| {
+            let (w, h) = z.tile(n, mono);
+            w + 2 <= inner.width / 2 && h + 6 <= inner.height && grid_for(**z).4 >= m
+        };
+        sizes.iter().find(fits).copied().unwrap_or(smallest)
+    };
+    let (ew, eh) = example.tile(n, mono);
+    let (left_w, grid, size, per_row, count) = grid_for(example);
     let shown = count.min(m);
     block = block.title_bottom(
         Line::from(format!(" showing {shown} of {m} units, each on its own scale ")).right_aligned(),
@@ -251,14 +309,22 @@ fn render_images(app: &App, run: &Run, im: &Images, area: Rect, buf: &mut Buffer
     block.render(area, buf);
     // The example.
     let ex_area = Rect::new(inner.x, inner.y, ew.min(inner.width), eh.min(inner.height));
-    let max_pixel = im.image.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
-    Heatmap::new(im.image.view(), max_pixel, p).render(ex_area, buf);
+    let image = example.apply(im.image.clone());
+    let max_pixel = image.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
+    Heatmap::new(image.view(), max_pixel, p).render(ex_area, buf);
     let caption = [
         format!("example {}/{}", im.example + 1, im.rows),
         format!("label {}", im.label),
         format!("predicted {} ({:.0}%)", im.predicted, 100.0 * im.prob),
         "black = 0 ink".to_string(),
     ];
+    // What was shrunk, and how (never for images of up to 16×16): "units: 2×2 means", each
+    // drawn pixel the mean of 2×2 (28×28 drawn as 14×14).
+    let shrunk = [("image", example), ("units", size)].into_iter().filter_map(|(what, z)| match z {
+        Size::Pool(f) => Some(format!("{what}: {f}×{f} means")),
+        Size::Stretch(_) => None,
+    });
+    let caption: Vec<String> = caption.into_iter().chain(shrunk).collect();
     for (i, line) in caption.iter().enumerate() {
         let y = ex_area.bottom() + i as u16;
         if y < inner.bottom() {
@@ -266,7 +332,7 @@ fn render_images(app: &App, run: &Run, im: &Images, area: Rect, buf: &mut Buffer
         }
     }
     // The units.
-    let (tw, th) = tile(s, mono);
+    let (tw, th) = size.tile(n, mono);
     for j in 0..shown {
         let (col, row) = ((j % usize::from(per_row.max(1))) as u16, (j / usize::from(per_row.max(1))) as u16);
         let x = grid.x + col * (tw + 1);
@@ -275,7 +341,8 @@ fn render_images(app: &App, run: &Run, im: &Images, area: Rect, buf: &mut Buffer
         let label = format!("{} h={}", ix(j), compact(h));
         let style = if h > 0.0 { bold } else { Style::new().add_modifier(Modifier::DIM) };
         buf.set_stringn(x, y, &label, usize::from(tw), style);
-        let img = Array2::from_shape_fn((8, 8), |(r, c)| w1.get([j, r * 8 + c]).copied().unwrap_or(0.0));
+        let img = Array2::from_shape_fn((n, n), |(r, c)| w1.get([j, r * n + c]).copied().unwrap_or(0.0));
+        let img = size.apply(img);
         let scale = img.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
         Heatmap::new(img.view(), scale, p).render(Rect::new(x, y + 1, tw, th).intersection(inner), buf);
     }
@@ -288,7 +355,8 @@ pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
         Some(Boundary::Unsupported(d)) => {
             let text = format!(
                 "This view needs 2-D inputs (the decision boundary over the plane: blobs with 2 \
-                 features, xor, circles, moons, spiral) or 8×8 images (d = 64, the digits). \
+                 features, xor, circles, moons, spiral) or square images (d = 64: the 8×8 digits; \
+                 784: 28×28 MNIST). \
                  This scenario has d = {d} inputs."
             );
             Paragraph::new(text)
@@ -300,5 +368,25 @@ pub fn render(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
                 .render(area, buf);
         }
         None => Block::bordered().title("Decision boundary").render(area, buf),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Size, sizes};
+    use ndarray::array;
+
+    #[test]
+    fn small_images_keep_the_digits_sizes_and_large_ones_shrink_by_block_means() {
+        assert_eq!(sizes(8), [Size::Stretch(2), Size::Stretch(1)]);
+        assert_eq!(sizes(28), [Size::Stretch(1), Size::Pool(2)]);
+        assert_eq!(sizes(64), [Size::Stretch(1), Size::Pool(2), Size::Pool(3), Size::Pool(4)]);
+        assert_eq!(Size::Stretch(2).tile(8, false), (16, 8));
+        assert_eq!(Size::Stretch(1).tile(8, true), (16, 8));
+        assert_eq!(Size::Pool(2).tile(28, false), (14, 7));
+        let img = array![[1.0, 3.0, 5.0], [3.0, 5.0, 7.0], [0.0, 2.0, 4.0]];
+        // Partial blocks at the edges are the mean of what they hold.
+        assert_eq!(Size::Pool(2).apply(img.clone()), array![[3.0, 6.0], [1.0, 4.0]]);
+        assert_eq!(Size::Stretch(1).apply(img.clone()), img);
     }
 }
