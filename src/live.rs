@@ -29,7 +29,7 @@ pub fn write(dir: &Path, loaded: &Loaded, t: &Trainer) -> io::Result<(PathBuf, u
 
 /// The scenario text of a run of `loaded` with `schedule`, for a file in `dir`: the
 /// scenario file's own text as TOML, its name and the seeds the run used written out, a
-/// relative csv path made absolute, and the schedule. It is parsed again and must give the
+/// relative data path (csv, idx) made absolute, and the schedule. It is parsed again and must give the
 /// same scenario, or nothing is written.
 pub fn text(dir: &Path, loaded: &Loaded, schedule: &[Change]) -> Result<String, String> {
     let found = load::read(&loaded.file).map_err(|e| e.to_string())?;
@@ -64,11 +64,17 @@ pub fn text(dir: &Path, loaded: &Loaded, schedule: &[Change]) -> Result<String, 
     seed("init", s.init.seed, original.init.seed);
     seed("train", s.train.seed, original.train.seed);
     seed("dropout", s.dropout.seed, original.dropout.seed);
-    if let Source::Csv { path, .. } = &s.data.source
-        && let Some(Value::Table(data)) = doc.get_mut("data")
-    {
-        let absolute = std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        data.insert("path".into(), Value::String(absolute.to_string_lossy().into_owned()));
+    // Data files are found from the written file's folder: name them by full path.
+    let files: Vec<(&str, &Path)> = match &s.data.source {
+        Source::Csv { path, .. } => vec![("path", path.as_path())],
+        Source::Idx(spec) => vec![("images", spec.images.as_path()), ("labels", spec.labels.as_path())],
+        _ => Vec::new(),
+    };
+    if let Some(Value::Table(data)) = doc.get_mut("data") {
+        for (key, path) in files {
+            let absolute = std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            data.insert(key.into(), Value::String(absolute.to_string_lossy().into_owned()));
+        }
     }
     doc.remove("schedule");
     if !schedule.is_empty() {
@@ -93,15 +99,24 @@ pub fn text(dir: &Path, loaded: &Loaded, schedule: &[Change]) -> Result<String, 
     Ok(text)
 }
 
-/// Two scenarios alike but for where their keys were written (and a csv file's path,
+/// Two scenarios alike but for where their keys were written (and the data files' paths,
 /// written absolute).
 fn same(a: &Scenario, b: &Scenario) -> bool {
     let strip = |s: &Scenario| {
         let mut s = s.clone();
         s.positions.clear();
-        if let Source::Csv { path, shown, .. } = &mut s.data.source {
-            *path = std::fs::canonicalize(&*path).unwrap_or_default();
-            shown.clear();
+        match &mut s.data.source {
+            Source::Csv { path, shown, .. } => {
+                *path = std::fs::canonicalize(&*path).unwrap_or_default();
+                shown.clear();
+            }
+            Source::Idx(spec) => {
+                spec.images = std::fs::canonicalize(&spec.images).unwrap_or_default();
+                spec.labels = std::fs::canonicalize(&spec.labels).unwrap_or_default();
+                spec.images_shown.clear();
+                spec.labels_shown.clear();
+            }
+            _ => {}
         }
         s
     };

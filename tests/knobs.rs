@@ -209,3 +209,39 @@ fn in_the_compare_view_the_knobs_act_on_the_selected_run() {
     let s = text(&screen(&a, 200, 60));
     assert!(s.contains("departs from its scenario"), "{s}");
 }
+
+#[test]
+fn w_names_a_csv_by_its_full_path_so_the_file_replays_from_anywhere() {
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let rows: String = (0..40).map(|i| format!("{},{},{}\n", i % 7, (i * 3) % 5, i % 2)).collect();
+    std::fs::write(data.path().join("d.csv"), format!("a,b,label\n{rows}")).unwrap();
+    let scenario = data.path().join("s.toml");
+    std::fs::write(&scenario, "[data]\nsource = \"csv\"\npath = \"d.csv\"\n[train]\nsteps = 10\n").unwrap();
+    let mut a = app(scenario.to_str().unwrap());
+    a.train(3);
+    press(&mut a, Key::Char('c'));
+    press(&mut a, Key::Right);
+    a.train(4);
+    let run = a.run().unwrap();
+    let (path, _) = nnviz::live::write(out.path(), &run.loaded, &run.trainer).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains(&std::fs::canonicalize(data.path().join("d.csv")).unwrap().display().to_string()),
+        "{text}"
+    );
+    let dump = out.path().join("replay.json");
+    let o = common::nnviz(&[
+        "--headless",
+        "--steps",
+        "7",
+        "--dump",
+        dump.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let replay: serde_json::Value = serde_json::from_slice(&std::fs::read(dump).unwrap()).unwrap();
+    let (json, _) = a.save(out.path()).unwrap();
+    let snapshot: serde_json::Value = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+    assert_eq!(replay["params"], snapshot["params"]);
+}

@@ -113,7 +113,6 @@ pub fn matrix(p: &Params, t: Tensor) -> ArrayView2<'_, f64> {
     }
 }
 
-
 fn map(app: &App, run: &Run, m: &MapArea, buf: &mut Buffer) {
     let tr = &run.trainer;
     let source = if m.grad { &tr.grads } else { &tr.params };
