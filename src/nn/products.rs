@@ -297,13 +297,35 @@ fn block<const R: usize, const W: usize>(
     }
 }
 
-/// c = alpha · a · b for large products, on all of rayon's threads, through the `gemm`
+/// c = alpha · a · b for large products, on two of rayon's threads, through the `gemm`
 /// crate (faer's kernels).
-#[allow(unsafe_code)]
-fn parallel(alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+fn parallel(alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, c: ArrayViewMut2<f64>) {
     let (n, k) = a.dim();
     let m = b.ncols();
     assert!(b.nrows() == k && c.dim() == (n, m), "product shapes");
+    // Two halves of the output, one gemm call each on its own thread (rayon::join): gemm's
+    // own threading over a 64-row product spends much of its time waking and waiting.
+    // Each element is one call's sum in gemm's fixed order, whichever thread runs it.
+    if m >= n && m >= 64 {
+        let half = m / 2;
+        let (c0, c1) = c.split_at(ndarray::Axis(1), half);
+        let (b0, b1) = b.split_at(ndarray::Axis(1), half);
+        rayon::join(|| single(alpha, a, b0, c0), || single(alpha, a, b1, c1));
+    } else if n >= 64 {
+        let half = n / 2;
+        let (c0, c1) = c.split_at(ndarray::Axis(0), half);
+        let (a0, a1) = a.split_at(ndarray::Axis(0), half);
+        rayon::join(|| single(alpha, a0, b, c0), || single(alpha, a1, b, c1));
+    } else {
+        single(alpha, a, b, c);
+    }
+}
+
+/// c = alpha · a · b through gemm on this thread.
+#[allow(unsafe_code)]
+fn single(alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+    let (n, k) = a.dim();
+    let m = b.ncols();
     if n == 0 || m == 0 || k == 0 {
         c.fill(0.0);
         return;
@@ -311,7 +333,6 @@ fn parallel(alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayView
     let (ars, acs) = (a.strides()[0], a.strides()[1]);
     let (brs, bcs) = (b.strides()[0], b.strides()[1]);
     let (crs, ccs) = (c.strides()[0], c.strides()[1]);
-    let threads = rayon::current_num_threads();
     // SAFETY: the pointers and strides are those of live ndarray views whose shapes were
     // just checked (n×k, k×m, n×m), so every element gemm touches is inside them; `c` is
     // a unique borrow, so it aliases neither input; with `read_dst` false, c is only
@@ -336,7 +357,7 @@ fn parallel(alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayView
             false,
             false,
             false,
-            gemm::Parallelism::Rayon(threads),
+            gemm::Parallelism::None,
         );
     }
 }
