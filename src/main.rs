@@ -178,6 +178,7 @@ fn ui(cli: &Cli) -> Result<ExitCode, Failure> {
     let clock =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
     let mut app = App::new(nnviz::theme::detect()).with_overrides(overrides).with_fresh_seeds(clock);
+    app.from_sweep = !cli.sweep.is_empty();
     if !runs.is_empty() {
         app.open_all(runs);
     }

@@ -245,3 +245,19 @@ fn w_names_a_csv_by_its_full_path_so_the_file_replays_from_anywhere() {
     let snapshot: serde_json::Value = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
     assert_eq!(replay["params"], snapshot["params"]);
 }
+
+#[test]
+fn o_reloads_an_edited_name_and_says_live_changes_went() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.toml");
+    let text = std::fs::read_to_string(common::root().join("scenarios/zero_w2.toml")).unwrap();
+    std::fs::write(&path, &text).unwrap();
+    let mut a = app(path.to_str().unwrap());
+    press(&mut a, Key::Char('c'));
+    press(&mut a, Key::Right);
+    press(&mut a, Key::Esc);
+    std::fs::write(&path, text.replace("name = \"zero_w2\"", "name = \"renamed\"")).unwrap();
+    a.handle(Action::Reload);
+    assert_eq!(a.run().unwrap().loaded.scenario.name, "renamed");
+    assert!(a.message.as_deref().unwrap().contains("live changes were dropped"), "{:?}", a.message);
+}

@@ -50,11 +50,16 @@ pub fn series_up(v: f64) -> f64 {
 /// The next value of the series below `v`; below the smallest, `floor` (0 for a strength,
 /// the smallest itself for the learning rate).
 pub fn series_down(v: f64, floor: f64) -> f64 {
-    series().filter(|&s| s < v * (1.0 - 1e-9)).last().unwrap_or(floor)
+    // A value already below the floor (a file may set one) is never raised by going down.
+    series().filter(|&s| s < v * (1.0 - 1e-9)).last().unwrap_or(floor).min(v)
 }
 
 /// A keep probability moved by `steps` × 0.05, within [0.05, 1], as the decimal it reads.
 fn keep_by(v: f64, up: bool) -> f64 {
+    // Below the first step (a file may set 0.01), down leaves it; up goes to 0.05.
+    if !up && v <= KEEP_STEP {
+        return v;
+    }
     let k = (v / KEEP_STEP).round() + if up { 1.0 } else { -1.0 };
     let k = k.clamp(1.0, 1.0 / KEEP_STEP);
     format!("{:.2}", k * KEEP_STEP).parse().unwrap_or(v)
@@ -145,5 +150,8 @@ mod tests {
         assert_eq!(keep_by(1.0, true), 1.0);
         assert_eq!(keep_by(0.05, false), 0.05);
         assert_eq!(keep_by(0.8, false), 0.75);
+        assert_eq!(keep_by(0.01, false), 0.01, "never raised by going down");
+        assert_eq!(keep_by(0.01, true), 0.05);
+        assert_eq!(series_down(1e-6, SERIES_MIN), 1e-6);
     }
 }

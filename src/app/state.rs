@@ -102,6 +102,8 @@ pub struct App {
     tour: Option<Tour>,
     /// The knobs panel (`c`) is open, with this row selected.
     pub knobs: Option<usize>,
+    /// The runs are a `--sweep`'s variants: `o` cannot read them back from the file.
+    pub from_sweep: bool,
 }
 
 /// The best run on validation, as the compare view shows it.
@@ -164,6 +166,7 @@ impl App {
             from_menu: None,
             tour: None,
             knobs: None,
+            from_sweep: false,
         }
     }
 

@@ -101,7 +101,9 @@ fn check_line(tour: &Tour, c: &Check, status: &Status, width: usize, colors: Col
 
 /// The open lesson, in `area`: the slide (as much as fits), what to press, the checks, then
 /// nnviz's note when there is room.
-pub fn render(tour: &Tour, colors: ColorMode, area: Rect, buf: &mut Buffer) {
+/// `departs`: the run was changed with the knobs, so its checks measure that run, not the
+/// lesson's scenario as written (the title says so).
+pub fn render(tour: &Tour, departs: bool, colors: ColorMode, area: Rect, buf: &mut Buffer) {
     let lesson = tour.lesson();
     let n = tour.lecture.lessons.len();
     let keys = format!(
@@ -112,7 +114,12 @@ pub fn render(tour: &Tour, colors: ColorMode, area: Rect, buf: &mut Buffer) {
     );
     let block = Block::bordered()
         .title(Line::styled(
-            format!("Lesson {} of {n}: {}", tour.index + 1, lesson.title),
+            format!(
+                "Lesson {} of {n}: {}{}",
+                tour.index + 1,
+                lesson.title,
+                if departs { " (with live changes: r restores the lesson's run)" } else { "" }
+            ),
             Style::new().add_modifier(Modifier::BOLD),
         ))
         .title_bottom(Line::from(if area.width >= 60 { keys } else { String::new() }).right_aligned());

@@ -88,7 +88,7 @@ fn single(app: &App, run: &Run, area: Rect, buf: &mut Buffer) {
         inspector::render(app, run, a.inspector, buf);
     }
     if let (Some(tour), Some(r)) = (app.tour(), a.lesson) {
-        lesson::render(tour, app.colors, r, buf);
+        lesson::render(tour, run.departs(), app.colors, r, buf);
     }
     footer::render(app, a.footer, buf);
     if app.info {

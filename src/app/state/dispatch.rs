@@ -272,6 +272,10 @@ impl App {
             Action::Down => self.knobs = Some((row + 1) % n),
             Action::Right | Action::Left => {
                 let Some(run) = self.runs.get_mut(self.current) else { return true };
+                if let Some(s) = run.trainer.diverged {
+                    self.message = Some(format!("diverged at step {s}: no update follows (r restarts)"));
+                    return true;
+                }
                 let knob = KNOBS[row];
                 let s = knob.nudge(&run.trainer.settings(), action == Action::Right);
                 run.trainer.change_settings(&s);
@@ -304,16 +308,17 @@ impl App {
     /// `o`: read every run's scenario from disk again and restart it; an error is shown and
     /// the runs stay as they are.
     fn reload(&mut self) {
+        if self.from_sweep {
+            self.message = Some(
+                "not reloaded: these runs are a sweep's variants (--sweep); start nnviz again to read the file"
+                    .to_owned(),
+            );
+            return;
+        }
         let mut fresh = Vec::with_capacity(self.runs.len());
+        let dropped = self.runs.iter().any(Run::departs);
         for run in &self.runs {
             match load::load(&run.loaded.file, self.overrides.seed) {
-                Ok(l) if l.scenario.name != run.loaded.scenario.name => {
-                    self.message = Some(format!(
-                        "not reloaded: {} is a variant of {} (a sweep); start nnviz again to read it",
-                        run.loaded.scenario.name, run.loaded.file
-                    ));
-                    return;
-                }
                 Ok(l) => fresh.push(l),
                 Err(e) => {
                     self.message = Some(format!("not reloaded: {e}"));
@@ -328,7 +333,11 @@ impl App {
         self.pacing.forget_credit();
         self.update_panels(true);
         self.tour_restarted();
-        self.message = Some("reloaded from disk and restarted at step 0".to_owned());
+        self.message = Some(if dropped {
+            "reloaded from disk and restarted at step 0; the live changes were dropped".to_owned()
+        } else {
+            "reloaded from disk and restarted at step 0".to_owned()
+        });
     }
 
     /// Open a sub-view (computing what it shows), or close it when it is the open one.
