@@ -21,6 +21,28 @@ fn press(app: &mut App, key: Key) {
     app.handle(action_for(key).unwrap());
 }
 
+/// The UI's `s` snapshot of the shown run, written into `dir` and read back.
+fn snapshot(a: &App, dir: &std::path::Path) -> serde_json::Value {
+    let (json, _) = a.save(dir).unwrap();
+    serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap()
+}
+
+/// `nnviz --headless --steps N --dump` of a scenario file, read back.
+fn replay(file: &std::path::Path, steps: u64, dir: &std::path::Path) -> serde_json::Value {
+    let dump = dir.join("replay.json");
+    let steps = steps.to_string();
+    let o = common::nnviz(&[
+        "--headless",
+        "--steps",
+        &steps,
+        "--dump",
+        dump.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    serde_json::from_slice(&std::fs::read(dump).unwrap()).unwrap()
+}
+
 fn settings(a: &App) -> nnviz::scenario::Settings {
     a.run().unwrap().trainer.settings()
 }
@@ -128,19 +150,8 @@ fn w_writes_a_file_that_replays_the_run_bit_for_bit() {
     assert_eq!(entries, 2);
     let (again, _) = nnviz::live::write(dir.path(), &run.loaded, &run.trainer).unwrap();
     assert_eq!(again.file_name().unwrap(), "dropout-live-2.toml", "never over an existing file");
-    let (json, _) = a.save(dir.path()).unwrap();
-    let snapshot: serde_json::Value = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
-    let dump = dir.path().join("replay.json");
-    let o = common::nnviz(&[
-        "--headless",
-        "--steps",
-        "42",
-        "--dump",
-        dump.to_str().unwrap(),
-        path.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", common::stderr(&o));
-    let replay: serde_json::Value = serde_json::from_slice(&std::fs::read(dump).unwrap()).unwrap();
+    let snapshot = snapshot(&a, dir.path());
+    let replay = replay(&path, 42, dir.path());
     assert_eq!(replay["step"], 42);
     assert_eq!(replay["params"], snapshot["params"], "the parameters, byte for byte");
     assert_eq!(replay["grads"], snapshot["grads"]);
@@ -230,19 +241,8 @@ fn w_names_a_csv_by_its_full_path_so_the_file_replays_from_anywhere() {
         text.contains(&std::fs::canonicalize(data.path().join("d.csv")).unwrap().display().to_string()),
         "{text}"
     );
-    let dump = out.path().join("replay.json");
-    let o = common::nnviz(&[
-        "--headless",
-        "--steps",
-        "7",
-        "--dump",
-        dump.to_str().unwrap(),
-        path.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", common::stderr(&o));
-    let replay: serde_json::Value = serde_json::from_slice(&std::fs::read(dump).unwrap()).unwrap();
-    let (json, _) = a.save(out.path()).unwrap();
-    let snapshot: serde_json::Value = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+    let replay = replay(&path, 7, out.path());
+    let snapshot = snapshot(&a, out.path());
     assert_eq!(replay["params"], snapshot["params"]);
 }
 

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 use serde_json::Value;
 
-use super::text::{num, wrap};
+use super::text::{compact, wrap};
 use crate::app::keymap::label_of;
 use crate::app::{Action, LessonState, Status, Tour};
 use crate::lecture::{Check, Test};
@@ -31,7 +31,7 @@ fn dim() -> Style {
 /// brackets (long ones cut with …), strings quoted.
 pub fn value(v: &Value, room: usize) -> String {
     let s = match v {
-        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |x| trim(num(x))),
+        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), compact),
         Value::Array(items) => {
             let parts: Vec<String> = items.iter().map(|i| value(i, room)).collect();
             format!("[{}]", parts.join(", "))
@@ -42,15 +42,6 @@ pub fn value(v: &Value, room: usize) -> String {
     };
     if s.chars().count() > room.max(2) {
         s.chars().take(room.max(2) - 1).collect::<String>() + "…"
-    } else {
-        s
-    }
-}
-
-/// `8.000` → `8`, `0.9320` → `0.932`: the screen's numbers without trailing zeros.
-fn trim(s: String) -> String {
-    if s.contains('.') && !s.contains('e') {
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
     } else {
         s
     }
