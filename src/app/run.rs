@@ -240,7 +240,7 @@ impl Run {
     /// Recompute metrics and diagnosis now (also after a manual step).
     pub fn refresh(&mut self) {
         self.metrics = self.trainer.metrics();
-        self.diagnosis = self.trainer.diagnose();
+        self.trainer.diagnose_into(&mut self.diagnosis);
         self.history.push((&self.metrics).into());
         self.measure_test();
     }

@@ -40,13 +40,15 @@ impl Default for DropoutSpec {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Dropout {
     keep: [f64; 2],
     mode: DropoutMode,
     fixed: [Option<Vec<bool>>; 2],
     rng: Xoshiro256PlusPlus,
 }
+
+clone_reusing!(Dropout { keep, mode, fixed, rng });
 
 impl Dropout {
     pub fn new(spec: &DropoutSpec) -> Self {

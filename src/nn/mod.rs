@@ -12,6 +12,30 @@
 //! settings it runs on (`InitSpec`, `L1Mode`, `DropoutSpec`) are defined here and
 //! re-exported by `crate::scenario`; nothing of training runs, the UI or the command line.
 
+/// `Clone` for a struct of owned buffers whose `clone_from` copies into the buffers already
+/// there, field by field (derive(Clone)'s `clone_from` builds a whole new value): a copy
+/// kept for reuse is refreshed without allocating while the shapes stay. Fields listed
+/// after `compared` are cloned only when they differ (for types whose own `clone_from`
+/// allocates, but which rarely change). Both methods name every field, so a field added
+/// to the struct and not here does not compile.
+macro_rules! clone_reusing {
+    ($t:ident { $($f:ident),* $(,)? } $(compared { $($c:ident),* $(,)? })?) => {
+        impl Clone for $t {
+            fn clone(&self) -> Self {
+                $t { $($f: self.$f.clone(),)* $($($c: self.$c.clone(),)*)? }
+            }
+            fn clone_from(&mut self, source: &Self) {
+                let $t { $($f,)* $($($c,)*)? } = source;
+                $(self.$f.clone_from($f);)*
+                $($(if self.$c != *$c {
+                    self.$c.clone_from($c);
+                })*)?
+            }
+        }
+    };
+}
+pub(crate) use clone_reusing;
+
 pub mod dropout;
 pub mod exp;
 pub mod gradcheck;

@@ -36,11 +36,13 @@ impl Reg {
 }
 
 /// Per-unit multipliers: 0 for a dropped unit, the scale s for a kept one.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Masks {
     pub input: Array1<f64>,
     pub hidden: Array1<f64>,
 }
+
+clone_reusing!(Masks { input, hidden });
 
 impl Masks {
     pub fn ones(d: usize, m: usize) -> Self {
@@ -102,7 +104,7 @@ pub fn penalty(p: &Params, reg: &Reg) -> f64 {
 }
 
 /// Activation buffers for up to `capacity` rows; `n` rows are in use after a forward.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Workspace {
     pub n: usize,
     /// X̃ = X ⊙ mask_x
@@ -123,6 +125,8 @@ pub struct Workspace {
     /// g = ((ŷ−Y) W2) ⊙ mask_h ⊙ relu′(z1)
     pub g: Array2<f64>,
 }
+
+clone_reusing!(Workspace { n, xt, z1, h, logits, y_hat, row_max, row_sum, err, scratch, g });
 
 /// Zeros whose first element is on a 64-byte boundary, so that rows whose width is a
 /// multiple of 8 start on a cache line and the product loops' 64-byte vector loads never

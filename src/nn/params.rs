@@ -3,13 +3,15 @@
 use ndarray::{Array1, Array2};
 
 /// W1 is hidden × inputs (m×d), W2 classes × hidden (k×m): rows are units.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Params {
     pub w1: Array2<f64>,
     pub b1: Array1<f64>,
     pub w2: Array2<f64>,
     pub b2: Array1<f64>,
 }
+
+clone_reusing!(Params { w1, b1, w2, b2 });
 
 /// Gradients share the parameters' shapes.
 pub type Grads = Params;
@@ -114,9 +116,14 @@ impl Params {
 
 /// √Σv², computed as max|v|·√Σ(v/max)² so that it is finite whenever every entry is.
 pub fn frobenius(v: &[f64]) -> f64 {
-    let largest = v.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
-    if largest == 0.0 || !largest.is_finite() || v.iter().any(|x| x.is_nan()) {
-        return if v.iter().any(|x| x.is_nan()) { f64::NAN } else { largest };
+    frobenius_of(v.iter().copied())
+}
+
+/// [`frobenius`] of values made on the fly (read three times), in the same order.
+pub fn frobenius_of(v: impl Iterator<Item = f64> + Clone) -> f64 {
+    let largest = v.clone().fold(0.0f64, |a, x| a.max(x.abs()));
+    if largest == 0.0 || !largest.is_finite() || v.clone().any(|x| x.is_nan()) {
+        return if v.clone().any(|x| x.is_nan()) { f64::NAN } else { largest };
     }
-    largest * v.iter().map(|x| (x / largest) * (x / largest)).sum::<f64>().sqrt()
+    largest * v.map(|x| (x / largest) * (x / largest)).sum::<f64>().sqrt()
 }

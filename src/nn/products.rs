@@ -31,6 +31,12 @@ fn library(f: impl FnOnce()) {
 
 /// Up to this many multiply-adds a product runs in [`blocked`] (or [`dots`]).
 const SMALL: usize = 1 << 18;
+
+/// The most rows an n × `per_row` product (multiply-adds per row) can have and still run in
+/// nnviz's own loops, which allocate nothing (at least 1).
+pub fn rows_in_own_loops(per_row: usize) -> usize {
+    (SMALL / per_row.max(1)).max(1)
+}
 /// Scratch (elements, 32 KiB) for the transposed operand of a small product.
 const STACK: usize = 4096;
 /// From this many multiply-adds on, a product runs on all threads through `gemm`. Each
@@ -89,11 +95,13 @@ impl<'a> MatMut<'a> {
 /// Reusable buffers for the transposed operand of a small a · bᵀ and the transposed output
 /// of a narrow aᵀ · b, made once with a workspace (so a product allocates nothing and
 /// zeroes nothing).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Scratch {
     operand: Vec<f64>,
     output: Vec<f64>,
 }
+
+clone_reusing!(Scratch { operand, output });
 
 impl Default for Scratch {
     fn default() -> Self {

@@ -4,7 +4,7 @@ use super::model::{Masks, Reg, regularized};
 use super::params::{Grads, Params, Tensor};
 
 /// Which elements of each tensor have changed value since step 0.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct ChangeLog {
     /// Row-major per tensor: true while the element has never changed.
     unchanged_flags: [Vec<bool>; 4],
@@ -14,6 +14,8 @@ pub struct ChangeLog {
     /// their weights forever), their indices, so a step checks only those.
     remaining: [Option<Vec<usize>>; 4],
 }
+
+clone_reusing!(ChangeLog { unchanged_flags, unchanged, first_change, remaining });
 
 impl ChangeLog {
     pub fn new(p: &Params) -> Self {
@@ -97,9 +99,8 @@ impl Update {
         let mut u = Update::default();
         for t in Tensor::ALL {
             let (b, a) = (before.get(t), after.get(t));
-            let delta: Vec<f64> = b.iter().zip(a).map(|(x, y)| y - x).collect();
             u.before_norm[t as usize] = super::params::frobenius(b);
-            u.delta_norm[t as usize] = super::params::frobenius(&delta);
+            u.delta_norm[t as usize] = super::params::frobenius_of(b.iter().zip(a).map(|(x, y)| y - x));
         }
         u
     }

@@ -83,14 +83,14 @@ pub fn depends_on_code(code: Option<&str>) -> &'static [Tensor] {
 }
 
 /// One tensor's status and what it rests on.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct TensorStatus {
     pub status: Status,
     /// Whether the next step's update changes at least one element.
     pub changes_next_step: bool,
     /// The tensors the reason rests on: the lasting reason of a frozen tensor, the last
     /// step's reason of a waiting or stalled one; empty otherwise.
-    pub depends_on: Vec<Tensor>,
+    pub depends_on: &'static [Tensor],
     /// A frozen tensor's lasting reason.
     pub lasting: Option<Lasting>,
 }
@@ -124,12 +124,13 @@ pub struct Facts {
 }
 
 impl Facts {
-    /// The lasting reasons that hold for a tensor, in the order they are preferred.
-    fn lasting(&self, t: Tensor) -> Vec<Lasting> {
+    /// The lasting reasons that hold for a tensor, in the order they are preferred (at most
+    /// three: W1 can be dropped, silent and cut off by W2 = 0 at once).
+    fn lasting(&self, t: Tensor) -> Reasons {
+        let mut out = Reasons::default();
         if !self.finite || !self.no_penalty_pull[t as usize] {
-            return Vec::new();
+            return out;
         }
-        let mut out = Vec::new();
         match t {
             Tensor::W1 | Tensor::B1 => {
                 if self.all_hidden_dropped {
@@ -160,6 +161,7 @@ impl Facts {
     /// lasting reason resting only on tensors of the set is frozen.
     pub fn statuses(&self) -> [TensorStatus; 4] {
         let reasons = Tensor::ALL.map(|t| self.lasting(t));
+        let reasons = reasons.each_ref().map(Reasons::as_slice);
         let mut frozen: [bool; 4] = Tensor::ALL
             .map(|t| self.step > 0 && self.never_changed[t as usize] && !reasons[t as usize].is_empty());
         let rests_in = |r: &Lasting, set: &[bool; 4]| r.depends_on().iter().all(|&d| set[d as usize]);
@@ -189,12 +191,36 @@ impl Facts {
                 (Status::Stalled, None)
             };
             let depends_on = match status {
-                Status::Frozen => lasting.map_or(&[][..], Lasting::depends_on).to_vec(),
-                Status::Waiting | Status::Stalled => self.last_depends[i].to_vec(),
-                Status::NotStepped | Status::Moving => Vec::new(),
+                Status::Frozen => lasting.map_or(&[][..], Lasting::depends_on),
+                Status::Waiting | Status::Stalled => self.last_depends[i],
+                Status::NotStepped | Status::Moving => &[],
             };
             TensorStatus { status, changes_next_step, depends_on, lasting }
         })
+    }
+}
+
+/// Up to three lasting reasons, in a fixed array (the statuses are decided at every refresh).
+#[derive(Clone, Copy, Debug)]
+struct Reasons {
+    held: [Lasting; 3],
+    len: usize,
+}
+
+impl Default for Reasons {
+    fn default() -> Self {
+        Reasons { held: [Lasting::Dropped; 3], len: 0 }
+    }
+}
+
+impl Reasons {
+    fn push(&mut self, r: Lasting) {
+        self.held[self.len] = r;
+        self.len += 1;
+    }
+
+    fn as_slice(&self) -> &[Lasting] {
+        &self.held[..self.len]
     }
 }
 

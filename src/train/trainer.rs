@@ -18,10 +18,15 @@ use crate::nn::sgd::{self, Applied, ChangeLog, Update};
 use crate::nn::{Grads, Params, Tensor};
 use crate::scenario::{Change, Scenario, Settings};
 
-/// Rows per chunk when evaluating a whole split.
-const EVAL_CHUNK: usize = 256;
+/// Rows per chunk when evaluating a whole split: at most 256, fewer (down to 64) where that
+/// keeps a chunk's products in nnviz's own loops (the digits network: 128), so that a
+/// refresh allocates nothing.
+fn eval_chunk(d: usize, m: usize, k: usize) -> usize {
+    let own = crate::nn::products::rows_in_own_loops(m * d.max(k));
+    if own >= 64 { own.min(256) } else { 256 }
+}
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Trainer {
     pub scenario: Scenario,
     /// Shared, so a copy of the trainer (for a background evaluation) does not copy the data.
@@ -53,11 +58,31 @@ pub struct Trainer {
     order: Vec<usize>,
     cursor: usize,
     shuffle: Option<Xoshiro256PlusPlus>,
-    /// Dead units found by the last unscaled evaluation of the training split, and its step.
-    dead_at: Option<(u64, Vec<usize>)>,
+    /// The diagnosis's buffers, and the units alive at the last unscaled evaluation of the
+    /// training split.
+    scan: diagnose::Buffers,
+    /// The copy that takes the next step to see what it changes (see [`Trainer::facts`]).
+    lookahead: Lookahead,
     /// Training rows of the current batch, and their labels.
     batch: Vec<usize>,
     yb: Vec<usize>,
+}
+
+crate::nn::clone_reusing!(Trainer {
+    data, params, grads, data_grads, step, epoch, changes, prev, last_step, bounds, why, diverged,
+    masks, reg, dropout, eval_masks, ws, eval_ws, order, cursor, shuffle, scan, lookahead, batch, yb,
+} compared { scenario });
+
+/// A trainer kept to take the next step in: refreshed from the trainer with `clone_from`,
+/// which reuses its buffers. A copy of the trainer starts without one.
+#[derive(Debug, Default)]
+struct Lookahead(Option<Box<Trainer>>);
+
+impl Clone for Lookahead {
+    fn clone(&self) -> Self {
+        Lookahead(None)
+    }
+    fn clone_from(&mut self, _: &Self) {}
 }
 
 /// Loss and accuracy of a split (`None` when the split is empty).
@@ -128,11 +153,12 @@ impl Trainer {
             reg,
             dropout,
             ws: Workspace::new(batch, d, m, k),
-            eval_ws: Workspace::new(EVAL_CHUNK.min(n.max(1)), d, m, k),
+            eval_ws: Workspace::new(eval_chunk(d, m, k).min(n.max(1)), d, m, k),
             order: (0..n).collect(),
             cursor: 0,
             shuffle,
-            dead_at: None,
+            scan: diagnose::Buffers::default(),
+            lookahead: Lookahead::default(),
             batch: Vec::with_capacity(batch),
             yb: Vec::with_capacity(batch),
             scenario,
@@ -313,7 +339,11 @@ impl Trainer {
         // record which units were alive, so the diagnosis need not run the split again.
         let raw = matches!(which, Split::Train)
             && self.eval_masks.input.iter().chain(&self.eval_masks.hidden).all(|&v| v == 1.0);
-        let mut alive = vec![false; if raw { self.params.hidden() } else { 0 }];
+        let alive = &mut self.scan.alive;
+        if raw {
+            alive.clear();
+            alive.resize(self.params.hidden(), false);
+        }
         let result = model::evaluate_with(
             &self.params,
             ds.x.view(),
@@ -333,7 +363,7 @@ impl Trainer {
         )
         .map(|(loss, acc)| Eval { loss, acc });
         if raw {
-            self.dead_at = Some((self.step, (0..alive.len()).filter(|&j| !alive[j]).collect()));
+            self.scan.alive_at = Some(self.step);
         }
         result
     }
@@ -361,42 +391,63 @@ impl Trainer {
     /// Dead units, duplicates, zeros and norms of the current parameters, and each
     /// tensor's status.
     pub fn diagnose(&mut self) -> Diagnosis {
-        let dead = match self.dead_at.take() {
-            Some((step, dead)) if step == self.step => dead,
-            _ => diagnose::dead_units(&self.params, self.data.train.x.view(), &mut self.eval_ws),
-        };
-        let facts = self.facts(&dead);
-        let mut diagnosis = Diagnosis::new(&self.params, dead);
-        diagnosis.step = self.step;
-        diagnosis.status = facts.statuses();
+        let mut diagnosis = Diagnosis::default();
+        self.diagnose_into(&mut diagnosis);
         diagnosis
     }
 
+    /// [`Trainer::diagnose`] into `out`, reusing its vectors and the trainer's buffers: once
+    /// warm, a diagnosis allocates nothing of nnviz's own.
+    pub fn diagnose_into(&mut self, out: &mut Diagnosis) {
+        if self.scan.alive_at != Some(self.step) {
+            let (d, m) = (self.params.inputs(), self.params.hidden());
+            let masks = diagnose::masks_in(&mut self.scan.masks, d, m, |_| 1.0);
+            diagnose::alive_units(
+                &self.params,
+                self.data.train.x.view(),
+                masks,
+                &mut self.eval_ws,
+                &mut self.scan.alive,
+            );
+            self.scan.alive_at = Some(self.step);
+        }
+        out.dead.clear();
+        out.dead.extend(self.scan.alive.iter().enumerate().filter(|(_, a)| !**a).map(|(j, _)| j));
+        let facts = self.facts(&out.dead);
+        out.read(&self.params, &mut self.scan.order);
+        out.step = self.step;
+        out.status = facts.statuses();
+    }
+
     /// The values the statuses are decided from (`dead`: the units with z1 ≤ 0 on every
-    /// training example, nothing dropped). Costs one step of a copy and, with a fixed or
-    /// random input mask, one pass over the training split.
+    /// training example, nothing dropped, ascending). Costs one step of a copy and, with a
+    /// fixed or random input mask, one pass over the training split.
     pub fn facts(&mut self, dead: &[usize]) -> Facts {
         let (d, m) = (self.params.inputs(), self.params.hidden());
-        let kept = |layer: usize, n: usize| self.dropout.fixed(layer).map_or(vec![true; n], <[bool]>::to_vec);
-        let (input_kept, hidden_kept) = (kept(0, d), kept(1, m));
-        let all_hidden_dropped = !hidden_kept.contains(&true);
+        let input_kept = |i: usize| self.dropout.fixed(0).is_none_or(|f| f[i]);
+        let hidden_kept = |j: usize| self.dropout.fixed(1).is_none_or(|f| f[j]);
+        let all_hidden_dropped = !(0..m).any(hidden_kept);
+        let all_inputs_dropped = !(0..d).any(input_kept);
         let finite = self.diverged.is_none() && self.params.all_finite();
         let changes_next_step = if self.diverged.is_some() {
             [false; 4]
         } else {
-            let mut next = self.clone();
+            let mut next = self.lookahead.0.take().unwrap_or_else(|| Box::new(self.clone()));
+            (*next).clone_from(self);
             next.step();
-            Tensor::ALL.map(|t| next.params.get(t) != self.params.get(t))
+            let changes = Tensor::ALL.map(|t| next.params.get(t) != self.params.get(t));
+            self.lookahead.0 = Some(next);
+            changes
         };
         let w1 = &self.params.w1;
         let w2 = &self.params.w2;
-        let w2_kept_zero = (0..m).filter(|&j| hidden_kept[j]).all(|j| w2.column(j).iter().all(|&w| w == 0.0));
+        let w2_kept_zero = (0..m).filter(|&j| hidden_kept(j)).all(|j| w2.column(j).iter().all(|&w| w == 0.0));
         let reg = self.reg;
         let unpenalized = |l: usize| reg.l2[l] == 0.0 && reg.l1[l] == 0.0;
         let w1_retained_zero =
-            w1.indexed_iter().all(|((j, i), &w)| w == 0.0 || !hidden_kept[j] || !input_kept[i]);
-        let w2_retained_zero = w2.indexed_iter().all(|((_, j), &w)| w == 0.0 || !hidden_kept[j]);
-        let kept_hidden_silent = finite && !all_hidden_dropped && self.kept_hidden_silent(dead, &hidden_kept);
+            w1.indexed_iter().all(|((j, i), &w)| w == 0.0 || !hidden_kept(j) || !input_kept(i));
+        let w2_retained_zero = w2.indexed_iter().all(|((_, j), &w)| w == 0.0 || !hidden_kept(j));
+        let kept_hidden_silent = finite && !all_hidden_dropped && self.kept_hidden_silent(dead);
         Facts {
             step: self.step,
             never_changed: Tensor::ALL.map(|t| self.changes.is_frozen(t)),
@@ -405,7 +456,7 @@ impl Trainer {
             last_depends: Tensor::ALL.map(|t| self.why[t as usize].map_or(&[][..], |w| w.depends_on())),
             finite,
             all_hidden_dropped,
-            all_inputs_dropped: !input_kept.contains(&true),
+            all_inputs_dropped,
             kept_hidden_silent,
             w2_kept_zero,
             no_penalty_pull: [
@@ -419,28 +470,35 @@ impl Trainer {
 
     /// Whether every hidden unit not dropped for good has z1 ≤ 0 on every training example
     /// under every input mask the scenario can draw.
-    fn kept_hidden_silent(&mut self, dead: &[usize], hidden_kept: &[bool]) -> bool {
+    fn kept_hidden_silent(&mut self, dead: &[usize]) -> bool {
         let (d, m) = (self.params.inputs(), self.params.hidden());
         let x = self.data.train.x.view();
         let scale = self.dropout.scale(0);
-        let silent = |alive: &[bool]| alive.iter().zip(hidden_kept).all(|(&a, &k)| !a || !k);
-        let alive = match self.dropout.fixed(0) {
+        let hidden = self.dropout.fixed(1);
+        let silent =
+            |alive: &[bool]| alive.iter().enumerate().all(|(j, &a)| !a || hidden.is_some_and(|f| !f[j]));
+        match self.dropout.fixed(0) {
             // `dead` is z1 ≤ 0 with every input kept at multiplier 1: exactly this case.
-            None if !self.dropout.random(0) => (0..m).map(|j| !dead.contains(&j)).collect(),
+            None if !self.dropout.random(0) => {
+                return (0..m).all(|j| hidden.is_some_and(|f| !f[j]) || dead.binary_search(&j).is_ok());
+            }
             fixed => {
                 // A fixed mask as the steps apply it; for a random one, the mask that keeps
                 // every input (a quick way to find a unit alive).
-                let mut masks = Masks::ones(d, m);
-                for (i, o) in masks.input.iter_mut().enumerate() {
-                    *o = if fixed.is_none_or(|f| f[i]) { scale } else { 0.0 };
-                }
-                diagnose::alive_units(&self.params, x, &masks, &mut self.eval_ws)
+                let masks = diagnose::masks_in(&mut self.scan.masks, d, m, |i| {
+                    if fixed.is_none_or(|f| f[i]) { scale } else { 0.0 }
+                });
+                diagnose::alive_units(&self.params, x, masks, &mut self.eval_ws, &mut self.scan.alive_masked);
             }
-        };
-        if !silent(&alive) {
+        }
+        if !silent(&self.scan.alive_masked) {
             return false;
         }
-        !self.dropout.random(0) || silent(&diagnose::alive_under_some_mask(&self.params, x, scale))
+        if !self.dropout.random(0) {
+            return true;
+        }
+        diagnose::alive_under_some_mask(&self.params, x, scale, &mut self.scan);
+        silent(&self.scan.alive_masked)
     }
 
     /// The batch the next step would use (rows unmasked), its labels and its masks;
