@@ -161,3 +161,48 @@ fn refreshes_allocate_nothing_once_warm() {
         );
     }
 }
+
+#[test]
+fn background_refreshes_allocate_nothing_once_warm() {
+    let _serial = LIBRARY_COUNT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Large enough that the UI evaluates it on another thread (64-64-10 on 2048 rows: about
+    // 10 million multiply-adds), small enough that the training steps run in nnviz's own
+    // loops.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("slow.toml");
+    std::fs::write(
+        &file,
+        "name = \"slow\"\n[data]\nsource = \"blobs\"\nsamples = 2048\nfeatures = 64\nclasses = 10\n\
+         validation = 0\ntest = 0\n[network]\nhidden = 64\n[train]\nbatch_size = 16\nlog_every = 4\n",
+    )
+    .unwrap();
+    let mut app = nnviz::app::App::new(nnviz::theme::ColorMode::TrueColor);
+    app.evaluate_in_background();
+    app.open(nnviz::load::load(file.to_str().unwrap(), None).unwrap());
+    // Wait for the refresh on the other thread to arrive.
+    let settle = |app: &mut nnviz::app::App| {
+        let start = std::time::Instant::now();
+        while !app.collect() {
+            assert!(start.elapsed().as_secs() < 120, "a background refresh never arrived");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    };
+    settle(&mut app);
+    for _ in 0..3 {
+        app.train(4);
+        settle(&mut app);
+    }
+    count(true);
+    for _ in 0..5 {
+        app.train(4);
+        settle(&mut app);
+    }
+    count(false);
+    let run = app.run().unwrap();
+    assert_eq!((run.trainer.step, run.metrics.step, run.diagnosis.step), (32, 32, 32));
+    assert_eq!(counted(), 0, "allocations on the UI's thread over five background refreshes");
+    // The numbers made on the other thread are the trainer's own.
+    let mut copy = run.trainer.clone();
+    assert_eq!(run.metrics, copy.metrics());
+    assert_eq!(run.diagnosis, copy.diagnose());
+}

@@ -221,3 +221,45 @@ input_mask = [0, 0]
     assert!(s[0].depends_on.is_empty());
     assert_eq!(s[1].status, Moving, "b1 still learns from the bias alone");
 }
+
+/// The statuses' look-ahead step runs in a kept trainer refreshed with `clone_from`, which
+/// copies into the buffers it has: refreshed from a trainer in another state (another
+/// step, epoch, schedule, masks drawn), it must step exactly as the trainer itself does.
+#[test]
+fn a_trainer_refreshed_by_clone_from_steps_as_the_original() {
+    for name in ["tests/fixtures/valid/tiny_dropout.toml", "l1_proximal", "zero_w2"] {
+        let loaded = load::load(name, None).unwrap();
+        let mut t = Trainer::from_loaded(&loaded);
+        let mut stale = t.clone();
+        for _ in 0..3 {
+            stale.step();
+        }
+        stale.diagnose();
+        for _ in 0..37 {
+            t.step();
+        }
+        let mut s = t.settings();
+        s.learning_rate *= 0.5;
+        s.keep_hidden = 0.75;
+        t.change_settings(&s);
+        t.diagnose();
+        stale.clone_from(&t);
+        let mut fresh = t.clone();
+        for _ in 0..60 {
+            t.step();
+            stale.step();
+            fresh.step();
+        }
+        for other in [&mut stale, &mut fresh] {
+            assert_eq!(other.params, t.params, "{name}");
+            assert_eq!(other.grads, t.grads, "{name}");
+            assert_eq!(other.masks, t.masks, "{name}");
+            assert_eq!(other.changes, t.changes, "{name}");
+            assert_eq!(other.why, t.why, "{name}");
+            assert_eq!((other.step, other.epoch), (t.step, t.epoch), "{name}");
+            assert_eq!(other.scenario, t.scenario, "{name}");
+            assert_eq!(other.metrics(), t.metrics(), "{name}");
+            assert_eq!(other.diagnose(), t.diagnose(), "{name}");
+        }
+    }
+}

@@ -59,12 +59,49 @@ pub struct Run {
     pending: Pending,
 }
 
-/// A refresh computed on another thread: the step it belongs to, its metrics and diagnosis.
-type Refreshed = (Metrics, Diagnosis);
+/// A refresh made on another thread: a copy of the trainer, and its metrics and diagnosis.
+/// The same one goes back and forth, so once warm a background refresh copies into buffers
+/// it already has and allocates nothing of nnviz's own.
+struct Job {
+    trainer: Trainer,
+    metrics: Metrics,
+    diagnosis: Diagnosis,
+}
 
-/// A refresh under way on another thread. A copy of a run has none.
+/// The thread that refreshes a run whose evaluation is slow, started at its first refresh
+/// and ended when the run goes (its channel closes). A copy of a run has none.
 #[derive(Default)]
-pub struct Pending(Option<std::sync::mpsc::Receiver<Refreshed>>);
+pub struct Pending(Option<Worker>);
+
+struct Worker {
+    jobs: std::sync::mpsc::SyncSender<Box<Job>>,
+    done: std::sync::mpsc::Receiver<Box<Job>>,
+    /// The job, while the worker is not on it.
+    idle: Option<Box<Job>>,
+}
+
+impl Worker {
+    fn start(trainer: &Trainer, metrics: &Metrics) -> Worker {
+        let (jobs, inbox) = std::sync::mpsc::sync_channel::<Box<Job>>(1);
+        let (outbox, done) = std::sync::mpsc::sync_channel(1);
+        std::thread::spawn(move || {
+            for mut job in inbox {
+                job.metrics = job.trainer.metrics();
+                job.trainer.diagnose_into(&mut job.diagnosis);
+                // The run may be gone (restart, quit): then nobody wants the numbers.
+                if outbox.send(job).is_err() {
+                    break;
+                }
+            }
+        });
+        let job = Job { trainer: trainer.clone(), metrics: metrics.clone(), diagnosis: Diagnosis::default() };
+        Worker { jobs, done, idle: Some(Box::new(job)) }
+    }
+
+    fn running(&self) -> bool {
+        self.idle.is_none()
+    }
+}
 
 impl Clone for Pending {
     fn clone(&self) -> Self {
@@ -74,7 +111,11 @@ impl Clone for Pending {
 
 impl std::fmt::Debug for Pending {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "Pending(running)" } else { "Pending(idle)" })
+        f.write_str(if self.0.as_ref().is_some_and(Worker::running) {
+            "Pending(running)"
+        } else {
+            "Pending(idle)"
+        })
     }
 }
 
@@ -199,35 +240,33 @@ impl Run {
 
     /// Start evaluating a copy of the trainer on another thread, unless one is running.
     pub fn refresh_in_background(&mut self) {
-        if self.pending.0.is_some() {
-            return;
+        let worker = self.pending.0.get_or_insert_with(|| Worker::start(&self.trainer, &self.metrics));
+        let Some(mut job) = worker.idle.take() else { return };
+        job.trainer.clone_from(&self.trainer);
+        if let Err(std::sync::mpsc::SendError(job)) = worker.jobs.send(job) {
+            // The worker is gone (it panicked): the next refresh starts another.
+            drop(job);
+            self.pending.0 = None;
         }
-        let mut copy = self.trainer.clone();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let refreshed = (copy.metrics(), copy.diagnose());
-            // The run may be gone (restart, quit): then nobody wants the numbers.
-            let _ = tx.send(refreshed);
-        });
-        self.pending.0 = Some(rx);
     }
 
     /// Take a finished background refresh, if any; returns whether one arrived.
     pub fn collect(&mut self) -> bool {
-        let Some(rx) = &self.pending.0 else { return false };
-        match rx.try_recv() {
-            // A refresh made in place meanwhile (a manual step) is newer: keep it.
-            Ok((metrics, _)) if metrics.step < self.metrics.step => {
-                self.pending.0 = None;
-                false
-            }
-            Ok((metrics, diagnosis)) => {
-                self.pending.0 = None;
-                self.metrics = metrics;
-                self.diagnosis = diagnosis;
-                self.history.push((&self.metrics).into());
-                self.measure_test();
-                true
+        let Some(worker) = &mut self.pending.0 else { return false };
+        match worker.done.try_recv() {
+            Ok(mut job) => {
+                // A refresh made in place meanwhile (a manual step) is newer: keep it.
+                let newer = job.metrics.step >= self.metrics.step;
+                if newer {
+                    std::mem::swap(&mut self.metrics, &mut job.metrics);
+                    std::mem::swap(&mut self.diagnosis, &mut job.diagnosis);
+                }
+                worker.idle = Some(job);
+                if newer {
+                    self.history.push((&self.metrics).into());
+                    self.measure_test();
+                }
+                newer
             }
             Err(std::sync::mpsc::TryRecvError::Empty) => false,
             Err(std::sync::mpsc::TryRecvError::Disconnected) => {
