@@ -231,12 +231,15 @@ pub fn train(
             interrupted = true;
             break;
         }
-        t.step();
+        // Up to the next logging step, in slices of tens of milliseconds at most (a signal
+        // is noticed between them).
+        let chunk = (steps - t.step).min(log_every - t.step % log_every).min(t.steps_per_slice());
+        t.steps(chunk);
         if t.diverged.is_some() || t.step.is_multiple_of(log_every) || t.step == steps {
             last = t.metrics();
             write_line(out, &metrics_line(name, file, &last))?;
         }
-        if t.step.is_multiple_of(1024) {
+        if t.step - reported >= 1024 {
             progress.inc(t.step - reported);
             reported = t.step;
         }

@@ -219,6 +219,19 @@ impl Run {
         }
     }
 
+    /// Up to `n` [`Run::step`]s, stopping when the run is done; on a thread of rayon's pool
+    /// when its steps split work (see [`crate::nn::products::in_pool`]).
+    pub fn steps(&mut self, n: u64, background: bool) {
+        crate::nn::products::in_pool(self.trainer.threaded(), || {
+            for _ in 0..n {
+                if self.done() {
+                    break;
+                }
+                self.step(background);
+            }
+        });
+    }
+
     /// Refresh in place, or on another thread when the evaluation is slow and `background`
     /// is set (the interactive loop, so a key press is drawn at once).
     pub fn refresh_now_or_in_background(&mut self, background: bool) {

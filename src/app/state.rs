@@ -363,12 +363,7 @@ impl App {
         let mut most = 0;
         for run in &mut self.runs {
             let start = run.trainer.step;
-            for _ in 0..n {
-                if run.done() {
-                    break;
-                }
-                run.step(self.background);
-            }
+            run.steps(n, self.background);
             most = most.max(run.trainer.step - start);
         }
         // A run that stopped in this call gets its views at the step it stopped at.

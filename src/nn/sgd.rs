@@ -160,6 +160,11 @@ fn soft_threshold(w: f64, by: f64) -> f64 {
 /// split in halves updated on two (each element's arithmetic is the same either way).
 const PARALLEL: usize = 1 << 16;
 
+/// Whether a tensor of `len` elements is updated on two threads.
+pub fn threaded(len: usize) -> bool {
+    len >= PARALLEL
+}
+
 /// The per-element rule of one tensor's update.
 #[derive(Clone, Copy)]
 struct Rule {
@@ -244,7 +249,7 @@ impl<'a> Slices<'a> {
 /// get a zero gradient and keep their values.
 fn update(rule: Rule, s: Slices) -> Pass {
     let rows = s.w.len() / s.cols.max(1);
-    if s.w.len() >= PARALLEL && rows >= 2 {
+    if threaded(s.w.len()) && rows >= 2 {
         let (a, b) = s.split(rows / 2);
         let (a, b) = rayon::join(|| update(rule, a), || update(rule, b));
         return a.and(b);

@@ -14,6 +14,7 @@ use crate::load::Loaded;
 use crate::nn::dropout::Dropout;
 use crate::nn::init::init_params;
 use crate::nn::model::{self, Masks, Reg, Workspace};
+use crate::nn::products;
 use crate::nn::sgd::{self, Applied, ChangeLog, Update};
 use crate::nn::{Grads, Params, Tensor};
 use crate::scenario::{Change, Scenario, Settings};
@@ -218,6 +219,35 @@ impl Trainer {
     pub fn batch_capacity(&self) -> usize {
         self.ws.capacity()
     }
+    /// Whether a step splits work across threads (a product or W1's update).
+    pub fn threaded(&self) -> bool {
+        let (n, d, m) = (self.batch_capacity(), self.params.inputs(), self.params.hidden());
+        // W1's two products (X̃·W1ᵀ forward, gᵀ·X̃ backward) are the large ones.
+        products::threaded(n, d, m) || sgd::threaded(d * m)
+    }
+
+    /// Up to `n` steps, fewer if the run diverges; on a thread of rayon's pool when a step
+    /// splits work (see [`products::in_pool`]).
+    pub fn steps(&mut self, n: u64) {
+        let threaded = self.threaded();
+        products::in_pool(threaded, || {
+            for _ in 0..n {
+                if self.diverged.is_some() {
+                    break;
+                }
+                self.step();
+            }
+        });
+    }
+
+    /// How many steps to take between looks at a signal: about 2^28 multiply-adds (tens of
+    /// milliseconds), at least 1 and at most 64.
+    pub fn steps_per_slice(&self) -> u64 {
+        let p = &self.params;
+        let per_step = 3 * self.batch_capacity() * p.hidden() * (p.inputs() + p.classes());
+        ((1usize << 28) / per_step.max(1)).clamp(1, 64) as u64
+    }
+
     /// Steps in one epoch: ⌈training rows / batch⌉.
     pub fn steps_per_epoch(&self) -> u64 {
         self.order.len().div_ceil(self.batch_capacity()).max(1) as u64
