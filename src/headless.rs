@@ -209,8 +209,9 @@ struct Interrupted<'a> {
 
 /// Train one scenario for `steps` updates, writing each metrics line to `out` as it is
 /// made: at step 0, every `log_every` steps and the last step; on divergence at step s, the
-/// metrics of s, and the run stops. `stop` is asked after every step: when it says so, the
-/// run ends there (see [`Finished::interrupted`]).
+/// metrics of s, and the run stops. `stop` is asked between slices of steps (tens of
+/// milliseconds of work, see [`Trainer::steps_per_slice`]): when it says so, the run ends
+/// there (see [`Finished::interrupted`]).
 pub fn train(
     loaded: &Loaded,
     steps: u64,

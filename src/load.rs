@@ -22,9 +22,13 @@ pub const MEMORY_LIMIT: u64 = 8 << 30;
 /// the applied gradient and its data term (f64 each), and a never-changed flag.
 const BYTES_PER_PARAMETER: u128 = 33;
 
-/// Trainers alive at once at worst: the UI's run, the copy refreshed on another thread, and
-/// the copy that takes the next step to see what it changes.
-const TRAINER_COPIES: u128 = 3;
+/// Trainers alive at once at worst: the UI's run and the copy it keeps to take the next step
+/// in (to see what it changes), and the same two on the thread that refreshes a slow run.
+const TRAINER_COPIES: u128 = 4;
+
+/// Trainers that may hold the buffers of the bound on z1 under random input masks (the run's
+/// and its refreshing copy's).
+const MASK_BOUND_COPIES: u128 = 2;
 
 /// Bytes per data value (a feature, or a label with its place in the shuffled order): the
 /// data set and its split while loading, then the run's and the trainer's copies.
@@ -35,13 +39,16 @@ const BYTES_PER_DATA_VALUE: u128 = 16;
 ///
 /// Each trainer holds `BYTES_PER_PARAMETER` per parameter and two workspaces (the batch,
 /// and a chunk of up to 256 rows for evaluation), each row of which holds X̃, z1, h̃ and g
-/// (d + 3m f64s), the logits, ŷ and ŷ − y (3k) and two numbers per row.
+/// (d + 3m f64s), the logits, ŷ and ŷ − y (3k) and two numbers per row. A trainer whose
+/// hidden units are all silent under random input dropout also keeps the bound's operands:
+/// [W⁺ | W⁻] (2md f64s), up to 256 training rows of [x⁺ | x⁻] (2d) and their product (m).
 pub fn memory_needed(d: usize, m: usize, k: usize, rows: usize, train_rows: usize, batch: usize) -> u128 {
     let (d, m, k, rows) = (d as u128, m as u128, k as u128, rows as u128);
     let parameters = m * (d + 1) + k * (m + 1);
     let workspace_rows = (batch.min(train_rows) + train_rows.min(256)) as u128;
     let trainer = BYTES_PER_PARAMETER * parameters + 8 * workspace_rows * (d + 3 * m + 3 * k + 2);
-    TRAINER_COPIES * trainer + BYTES_PER_DATA_VALUE * rows * (d + 2)
+    let mask_bound = 8 * (2 * m * d + train_rows.min(256) as u128 * (2 * d + m));
+    TRAINER_COPIES * trainer + MASK_BOUND_COPIES * mask_bound + BYTES_PER_DATA_VALUE * rows * (d + 2)
 }
 
 /// The largest scenario file read: inline data beyond a few MiB belongs in a csv file.

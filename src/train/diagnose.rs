@@ -106,12 +106,12 @@ pub fn alive_units(p: &Params, x: ArrayView2<f64>, masks: &Masks, ws: &mut Works
 /// largest z1 a mask can give is b1 + scale·Σᵢ max(0, W1ᵢ xᵢ), and max(0, w·x) = w⁺x⁺ + w⁻x⁻
 /// (the parts of each sign), so it is one product of [x⁺ | x⁻] with [W⁺ | W⁻].
 pub fn alive_under_some_mask(p: &Params, x: ArrayView2<f64>, scale: f64, b: &mut Buffers) {
-    const CHUNK: usize = 256;
     let (d, m) = (p.inputs(), p.hidden());
-    if b.signed_w.dim() != (m, 2 * d) {
+    let chunk = x.nrows().clamp(1, 256);
+    if b.signed_w.dim() != (m, 2 * d) || b.most.nrows() != chunk {
         b.signed_w = Array2::zeros((m, 2 * d));
-        b.signed_x = Array2::zeros((CHUNK, 2 * d));
-        b.most = Array2::zeros((CHUNK, m));
+        b.signed_x = Array2::zeros((chunk, 2 * d));
+        b.most = Array2::zeros((chunk, m));
     }
     for (mut row, w) in b.signed_w.rows_mut().into_iter().zip(p.w1.rows()) {
         for (i, &v) in w.iter().enumerate() {
@@ -121,10 +121,10 @@ pub fn alive_under_some_mask(p: &Params, x: ArrayView2<f64>, scale: f64, b: &mut
     }
     b.alive_masked.clear();
     b.alive_masked.resize(m, false);
-    for start in (0..x.nrows()).step_by(CHUNK) {
-        let chunk = x.slice(s![start..(start + CHUNK).min(x.nrows()), ..]);
-        let n = chunk.nrows();
-        for (mut row, xr) in b.signed_x.rows_mut().into_iter().zip(chunk.rows()) {
+    for start in (0..x.nrows()).step_by(chunk) {
+        let rows = x.slice(s![start..(start + chunk).min(x.nrows()), ..]);
+        let n = rows.nrows();
+        for (mut row, xr) in b.signed_x.rows_mut().into_iter().zip(rows.rows()) {
             for (i, &v) in xr.iter().enumerate() {
                 row[i] = v.max(0.0);
                 row[d + i] = v.min(0.0);
