@@ -13,6 +13,7 @@ fn render(c: &mut Criterion) {
     app.paused = true;
     app.open(loaded);
     app.train(5);
+    app.update_scales(); // as the runner does before each frame
     for (w, h) in [(120u16, 40u16), (250, 70)] {
         let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
         c.bench_function(&format!("frame single wide {w}x{h}"), |b| {
@@ -37,6 +38,7 @@ fn render_compare(c: &mut Criterion) {
     app.paused = true;
     app.open_all(loaded);
     app.train(3);
+    app.update_scales(); // as the runner does before each frame
     for (w, h) in [(120u16, 40u16), (250, 70)] {
         let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
         c.bench_function(&format!("frame compare 5 wide {w}x{h}"), |b| {

@@ -268,6 +268,7 @@ where
         }
         let now = Instant::now();
         if dirty && (input || now >= next_frame || trained == 0) {
+            app.update_scales();
             terminal.draw(|f| ui::render(&app, f.area(), f.buffer_mut())).map_err(io::Error::other)?;
             dirty = false;
             stats.frames += 1;

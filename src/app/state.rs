@@ -373,12 +373,19 @@ impl App {
             self.pacing.live_views_updated();
         }
         if most > 0 {
-            for run in &mut self.runs {
-                run.update_scales();
-            }
             self.observe_tour();
         }
         most
+    }
+
+    /// Bring the colour scales up to each run's step, before a frame is drawn: once per
+    /// drawn frame for a run that moved, not once per call to [`App::train`] (which the
+    /// runner makes about every millisecond). A frame drawn without this still shows
+    /// true scales: [`Run::scales`] computes stale ones on the spot.
+    pub fn update_scales(&mut self) {
+        for run in &mut self.runs {
+            run.update_scales();
+        }
     }
 
     /// Back to the normal single view; the stored results go with the view.

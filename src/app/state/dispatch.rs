@@ -211,9 +211,7 @@ impl App {
                 run.refresh_now_or_in_background(self.background);
             }
         }
-        for run in &mut self.runs {
-            run.update_scales();
-        }
+        self.update_scales();
         self.update_panels(true);
         self.observe_tour();
     }
