@@ -11,8 +11,9 @@ use crate::train::{Metrics, Trainer};
 const HISTORY_POINTS: usize = 2000;
 
 /// The heatmaps' colour scales: max |value| of each tensor of the parameters and of the last
-/// applied gradient, at `step`. Computed when the run moves (a step, a restart), not for
-/// every frame: the compare view's five 200k-weight matrices would cost a pass each.
+/// applied gradient, at `step`. Kept with the run and brought up to date before a frame is
+/// drawn, once per frame for a run that moved (see [`crate::app::App::update_scales`]), not
+/// inside the frame: the compare view's five 200k-weight matrices would cost a pass each.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Scales {
     pub step: u64,
@@ -410,6 +411,9 @@ mod tests {
             v in prop::collection::vec(
                 prop_oneof![
                     8 => -1e300f64..1e300,
+                    1 => Just(-0.0),
+                    1 => Just(f64::MIN_POSITIVE / 4.0),
+                    1 => Just(-f64::MAX),
                     1 => Just(f64::NAN),
                     1 => Just(f64::INFINITY),
                     1 => Just(f64::NEG_INFINITY),

@@ -381,7 +381,7 @@ impl App {
     /// Bring the colour scales up to each run's step, before a frame is drawn: once per
     /// drawn frame for a run that moved, not once per call to [`App::train`] (which the
     /// runner makes about every millisecond). A frame drawn without this still shows
-    /// true scales: [`Run::scales`] computes stale ones on the spot.
+    /// true scales: [`Run::scales`] computes them on the spot when the kept ones are stale.
     pub fn update_scales(&mut self) {
         for run in &mut self.runs {
             run.update_scales();
