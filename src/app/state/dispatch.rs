@@ -211,7 +211,6 @@ impl App {
                 run.refresh_now_or_in_background(self.background);
             }
         }
-        self.update_scales();
         self.update_panels(true);
         self.observe_tour();
     }
