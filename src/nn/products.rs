@@ -239,9 +239,23 @@ struct Shape {
 }
 
 /// c (n×m, row-major) = alpha · A · B, where A(i, l) = a[i·rs + l·cs] and B (k×m) is
-/// row-major in `b`. Blocks of up to 4 rows × up to 32 columns keep their sums in
-/// registers over the whole of k; each sum runs over l in order, whatever the block.
+/// row-major in `b`; each sum runs over l in order, fused multiply-adds, whatever the
+/// block: in AVX-512 vectors where the build's target has them ([`avx512`]), else in
+/// [`portable`] loops. Both give the same bits.
 fn blocked(s: Shape, alpha: f64, a: &[f64], stride: (usize, usize), b: &[f64], c: &mut [f64]) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+    avx512::blocked(s, alpha, a, stride, b, c);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
+    portable(s, alpha, a, stride, b, c);
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+mod avx512;
+
+/// [`blocked`] in loops that LLVM vectorizes at the target's preferred width: blocks of up
+/// to 4 rows × up to 32 columns keep their sums in registers over the whole of k.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "avx512f", not(test)), allow(dead_code))]
+fn portable(s: Shape, alpha: f64, a: &[f64], stride: (usize, usize), b: &[f64], c: &mut [f64]) {
     let mut i = 0;
     while i + 4 <= s.n {
         columns::<4>(s, i, alpha, a, stride, b, c);
@@ -426,6 +440,30 @@ mod tests {
             let mut c = Array2::zeros((n, mm));
             a_b(Mat::all(&a), Mat::all(&b), MatMut::all(&mut c));
             assert!(close(&c, &a.dot(&b)), "a·b {n}×{k}×{mm}");
+        }
+    }
+
+    /// The loops a build runs give the portable loops' bits on every shape and both
+    /// strides, with alpha 1 and not: every column count up to 70 (full and masked
+    /// vectors), every leftover of rows, an empty inner dimension.
+    #[test]
+    fn blocked_gives_the_portable_bits() {
+        for n in [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33] {
+            for cols in (1..=70).step_by(if n > 9 { 7 } else { 1 }) {
+                for k in [0, 1, 2, 3, 10, 33] {
+                    let b = m(k, cols, 0.7).into_raw_vec_and_offset().0;
+                    for (stride, alpha) in [((k, 1), 1.0), ((1, n), 0.5)] {
+                        let a = m(n, k.max(1), 0.3).into_raw_vec_and_offset().0;
+                        let mut want = vec![f64::NAN; n * cols];
+                        let mut got = vec![f64::NAN; n * cols];
+                        let s = Shape { n, m: cols, k };
+                        portable(s, alpha, &a, stride, &b, &mut want);
+                        blocked(s, alpha, &a, stride, &b, &mut got);
+                        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                        assert_eq!(bits(&got), bits(&want), "{n}×{k}×{cols}, strides {stride:?}");
+                    }
+                }
+            }
         }
     }
 

@@ -254,13 +254,32 @@ fn update(rule: Rule, s: Slices) -> Pass {
         let (a, b) = rayon::join(|| update(rule, a), || update(rule, b));
         return a.and(b);
     }
+    // The rule's terms decided once per pass, so that the loops have no branches on them
+    // (they then run in vectors; the arithmetic is the same in every case).
+    let (reg, l1, prox) = (rule.l2 != 0.0 || rule.l1 != 0.0, rule.l1 != 0.0, rule.threshold > 0.0);
+    match (reg, l1, prox) {
+        (false, _, false) => pass::<false, false, false>(rule, s),
+        (false, _, true) => pass::<false, false, true>(rule, s),
+        (true, false, false) => pass::<true, false, false>(rule, s),
+        (true, false, true) => pass::<true, false, true>(rule, s),
+        (true, true, false) => pass::<true, true, false>(rule, s),
+        (true, true, true) => pass::<true, true, true>(rule, s),
+    }
+}
+
+/// [`update`] on one thread, for a rule with (`REG`) or without regularization in the
+/// gradient, with (`L1`) or without L1 in it, and with (`PROX`) or without the proximal
+/// threshold.
+#[inline(always)]
+fn pass<const REG: bool, const L1: bool, const PROX: bool>(rule: Rule, s: Slices) -> Pass {
     let Slices { cols, w, new, data, grad, flags, row_mask, col_mask } = s;
     let Rule { lr, l2, l1, threshold, bound } = rule;
+    let (l2, l1) = (if REG { l2 } else { 0.0 }, if L1 { l1 } else { 0.0 });
     let step = |w: f64, new: &mut f64, d: f64, g: &mut f64| {
         let gi = regularized(d, w, l2, l1);
         *g = gi;
         let mut v = w - lr * gi;
-        if threshold > 0.0 {
+        if PROX {
             v = soft_threshold(v, threshold);
         }
         *new = v;
