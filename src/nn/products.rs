@@ -134,9 +134,19 @@ fn narrow(rows: usize, cols: usize) -> bool {
     cols < 4 && rows >= 8 && rows * cols <= NARROW
 }
 
-/// `out` (cols × rows, row-major) = the transpose of `src` (rows × cols, row-major):
-/// 8 source rows at a time, so each output row gets 8 neighbouring values per pass.
+/// `out` (cols × rows, row-major) = the transpose of `src` (rows × cols, row-major), in
+/// AVX-512 registers where the build's target has them, else in [`transpose_portable`].
 fn transpose(src: &[f64], cols: usize, out: &mut [f64]) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+    avx512::transpose(src, cols, out);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
+    transpose_portable(src, cols, out);
+}
+
+/// [`transpose`] in plain loops: 8 source rows at a time, so each output row gets 8
+/// neighbouring values per pass.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "avx512f", not(test)), allow(dead_code))]
+fn transpose_portable(src: &[f64], cols: usize, out: &mut [f64]) {
     let cols = cols.max(1);
     let rows = src.len() / cols;
     let mut j = 0;
@@ -463,6 +473,22 @@ mod tests {
                         assert_eq!(bits(&got), bits(&want), "{n}×{k}×{cols}, strides {stride:?}");
                     }
                 }
+            }
+        }
+    }
+
+    /// The transpose a build runs is the plain one, for every shape around the 8 × 8 blocks.
+    #[test]
+    fn transpose_is_the_portable_one() {
+        for rows in [1, 2, 7, 8, 9, 10, 16, 17, 32] {
+            for cols in [1, 2, 3, 8, 9, 10, 15, 16, 24, 33, 64] {
+                let src = m(rows, cols, 0.3).into_raw_vec_and_offset().0;
+                let mut want = vec![f64::NAN; rows * cols];
+                let mut got = vec![f64::NAN; rows * cols];
+                transpose_portable(&src, cols, &mut want);
+                transpose(&src, cols, &mut got);
+                assert_eq!(got, want, "{rows} × {cols}");
+                assert!(got.iter().all(|v| !v.is_nan()), "{rows} × {cols}: every element written");
             }
         }
     }

@@ -118,3 +118,73 @@ impl Panel {
         }
     }
 }
+
+/// out (cols × rows, row-major) = the transpose of src (rows × cols, row-major): 8 × 8
+/// blocks in registers (eight loads, three rounds of shuffles, eight stores), the rows and
+/// columns past the last whole block one element at a time.
+pub(super) fn transpose(src: &[f64], cols: usize, out: &mut [f64]) {
+    let cols = cols.max(1);
+    let rows = src.len() / cols;
+    assert!(out.len() >= rows * cols, "a transpose's output holds its shape");
+    let (rows8, cols8) = (rows / 8 * 8, cols / 8 * 8);
+    for r in (0..rows8).step_by(8) {
+        for c in (0..cols8).step_by(8) {
+            // SAFETY: r + 8 ≤ rows and c + 8 ≤ cols, so the block's eight source rows of 8
+            // are inside src (rows·cols elements) and its eight output rows of 8 inside out
+            // (checked above). The intrinsics need AVX-512F, which this module is only
+            // compiled with.
+            #[allow(unsafe_code)]
+            unsafe {
+                block8(src.as_ptr().add(r * cols + c), cols, out.as_mut_ptr().add(c * rows + r), rows)
+            };
+        }
+        for c in cols8..cols {
+            for i in r..r + 8 {
+                out[c * rows + i] = src[i * cols + c];
+            }
+        }
+    }
+    for i in rows8..rows {
+        for c in 0..cols {
+            out[c * rows + i] = src[i * cols + c];
+        }
+    }
+}
+
+/// The 8 × 8 block at `src` (rows `cols` apart) transposed into `out` (rows `rows` apart).
+///
+/// # Safety
+/// The block's 8 × 8 elements must be inside both operands, and the processor must have AVX-512F.
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn block8(src: *const f64, cols: usize, out: *mut f64, rows: usize) {
+    use std::arch::x86_64::{
+        _mm512_loadu_pd, _mm512_shuffle_f64x2, _mm512_storeu_pd, _mm512_unpackhi_pd, _mm512_unpacklo_pd,
+    };
+    // SAFETY: the caller's.
+    unsafe {
+        let r: [__m512d; 8] = std::array::from_fn(|i| _mm512_loadu_pd(src.add(i * cols)));
+        // Pairs of rows interleaved: t[2i] holds rows 2i, 2i+1 at the even columns, t[2i+1]
+        // at the odd ones.
+        let t: [__m512d; 8] = std::array::from_fn(|i| {
+            let (a, b) = (r[i / 2 * 2], r[i / 2 * 2 + 1]);
+            if i % 2 == 0 { _mm512_unpacklo_pd(a, b) } else { _mm512_unpackhi_pd(a, b) }
+        });
+        // 128-bit lanes 0, 2 (0x88) or 1, 3 (0xDD) of two vectors: u[0], u[1] hold columns
+        // {0, 4} and {2, 6} of rows 0–3, u[2], u[3] columns {1, 5} and {3, 7}; u[4..] rows 4–7.
+        let u =
+            |a: __m512d, b: __m512d| (_mm512_shuffle_f64x2::<0x88>(a, b), _mm512_shuffle_f64x2::<0xDD>(a, b));
+        let (u0, u1) = u(t[0], t[2]);
+        let (u2, u3) = u(t[1], t[3]);
+        let (u4, u5) = u(t[4], t[6]);
+        let (u6, u7) = u(t[5], t[7]);
+        // Then the same across the two halves: whole columns.
+        let (c0, c4) = u(u0, u4);
+        let (c2, c6) = u(u1, u5);
+        let (c1, c5) = u(u2, u6);
+        let (c3, c7) = u(u3, u7);
+        for (l, c) in [c0, c1, c2, c3, c4, c5, c6, c7].into_iter().enumerate() {
+            _mm512_storeu_pd(out.add(l * rows), c);
+        }
+    }
+}
