@@ -128,25 +128,20 @@ pub struct Workspace {
 
 clone_reusing!(Workspace { n, xt, z1, h, logits, y_hat, row_max, row_sum, err, scratch, g });
 
-/// See [`zeros_paged`].
-fn zeros_aligned(shape: (usize, usize)) -> Array2<f64> {
-    zeros_paged(ndarray::Dim([shape.0, shape.1]))
-}
-
 impl Workspace {
     pub fn new(capacity: usize, d: usize, m: usize, k: usize) -> Self {
         Workspace {
             n: 0,
-            xt: zeros_aligned((capacity, d)),
-            z1: zeros_aligned((capacity, m)),
-            h: zeros_aligned((capacity, m)),
-            logits: zeros_aligned((capacity, k)),
-            y_hat: zeros_aligned((capacity, k)),
+            xt: zeros_paged(ndarray::Dim([capacity, d])),
+            z1: zeros_paged(ndarray::Dim([capacity, m])),
+            h: zeros_paged(ndarray::Dim([capacity, m])),
+            logits: zeros_paged(ndarray::Dim([capacity, k])),
+            y_hat: zeros_paged(ndarray::Dim([capacity, k])),
             row_max: zeros_paged(ndarray::Dim([capacity])),
             row_sum: zeros_paged(ndarray::Dim([capacity])),
-            err: zeros_aligned((capacity, k)),
+            err: zeros_paged(ndarray::Dim([capacity, k])),
             scratch: products::Scratch::default(),
-            g: zeros_aligned((capacity, m)),
+            g: zeros_paged(ndarray::Dim([capacity, m])),
         }
     }
 

@@ -22,12 +22,10 @@ impl Clone for Params {
 
     fn clone_from(&mut self, source: &Self) {
         fn copy<D: Dimension>(to: &mut Array<f64, D>, from: &Array<f64, D>) {
-            if to.dim() == from.dim() {
-                to.assign(from);
-            } else {
+            if to.dim() != from.dim() {
                 *to = zeros_paged(from.raw_dim());
-                to.assign(from);
             }
+            to.assign(from);
         }
         copy(&mut self.w1, &source.w1);
         copy(&mut self.b1, &source.b1);
