@@ -207,54 +207,58 @@ pub fn forward_prepared(p: &Params, mask_h: &Array1<f64>, ws: &mut Workspace) {
     let n = ws.n;
     let m = p.hidden();
     let k = p.classes();
-    products::a_bt(Mat::top(&ws.xt, n), Mat::all(&p.w1), MatMut::top(&mut ws.z1, n), &mut ws.scratch);
     let b1 = p.b1.as_slice().expect("b1 is contiguous");
     let mask = mask_h.as_slice().expect("masks are contiguous");
     let all_kept = mask.iter().all(|&v| v == 1.0);
-    let z1 = &mut slice_rows_mut(&mut ws.z1, n)[..n * m];
-    let h = &mut slice_rows_mut(&mut ws.h, n)[..n * m];
-    for (zr, hr) in z1.chunks_exact_mut(m.max(1)).zip(h.chunks_exact_mut(m.max(1))) {
-        for (((z, h), &b), &s) in zr.iter_mut().zip(hr.iter_mut()).zip(b1).zip(mask) {
-            let v = *z + b;
-            *z = v;
-            let relu = if v > 0.0 { v } else { 0.0 };
-            *h = if all_kept { relu } else { relu * s };
-        }
-    }
-    products::a_bt(Mat::top(&ws.h, n), Mat::all(&p.w2), MatMut::top(&mut ws.logits, n), &mut ws.scratch);
+    // z1 = X̃ W1ᵀ + b1 and h̃ = relu(z1) ⊙ mask_h, in the product's own pass.
+    let then = products::Then {
+        bias: Some(b1),
+        relu: Some((&mut slice_rows_mut(&mut ws.h, n)[..n * m], (!all_kept).then_some(mask))),
+        gate: None,
+    };
+    products::a_bt_then(
+        Mat::top(&ws.xt, n),
+        Mat::all(&p.w1),
+        MatMut::top(&mut ws.z1, n),
+        then,
+        &mut ws.scratch,
+    );
     let b2 = p.b2.as_slice().expect("b2 is contiguous");
-    let logits = &mut slice_rows_mut(&mut ws.logits, n)[..n * k];
+    // logits = h̃ W2ᵀ + b2.
+    let then = products::Then { bias: Some(b2), ..Default::default() };
+    products::a_bt_then(
+        Mat::top(&ws.h, n),
+        Mat::all(&p.w2),
+        MatMut::top(&mut ws.logits, n),
+        then,
+        &mut ws.scratch,
+    );
+    let logits = &slice_rows(&ws.logits, n)[..n * k];
     let y_hat = &mut slice_rows_mut(&mut ws.y_hat, n)[..n * k];
     let row_max = &mut ws.row_max.as_slice_mut().expect("workspace arrays are contiguous")[..n];
     let row_sum = &mut ws.row_sum.as_slice_mut().expect("workspace arrays are contiguous")[..n];
     // Two or three classes (the 2-D data sets) get rows of a fixed width, whose loops the
     // compiler unrolls (as in `backward`).
     match k {
-        2 => softmax::<2>(k, b2, logits, y_hat, row_max, row_sum),
-        3 => softmax::<3>(k, b2, logits, y_hat, row_max, row_sum),
-        _ => softmax::<0>(k, b2, logits, y_hat, row_max, row_sum),
+        2 => softmax::<2>(k, logits, y_hat, row_max, row_sum),
+        3 => softmax::<3>(k, logits, y_hat, row_max, row_sum),
+        _ => softmax::<0>(k, logits, y_hat, row_max, row_sum),
     }
 }
 
-/// Adds b2 to each row of logits (k columns; `K` is k when it is not 0) and puts the
-/// row's softmax in y_hat, its largest logit in row_max and Σ exp(l − max) in row_sum.
+/// Puts the softmax of each row of logits (k columns; `K` is k when it is not 0) in y_hat, its largest logit in row_max and Σ exp(l − max) in row_sum.
 /// exp(l − max) / Σ keeps ŷ accurate for large logits; max and Σ give the loss.
 #[inline(always)]
 fn softmax<const K: usize>(
     k: usize,
-    b2: &[f64],
-    logits: &mut [f64],
+    logits: &[f64],
     y_hat: &mut [f64],
     row_max: &mut [f64],
     row_sum: &mut [f64],
 ) {
     let k = if K == 0 { k.max(1) } else { K };
-    for ((lr, yr), row_max) in logits.chunks_exact_mut(k).zip(y_hat.chunks_exact_mut(k)).zip(&mut *row_max) {
-        let mut max = f64::NEG_INFINITY;
-        for (l, b) in lr.iter_mut().zip(b2) {
-            *l += b;
-            max = max.max(*l);
-        }
+    for ((lr, yr), row_max) in logits.chunks_exact(k).zip(y_hat.chunks_exact_mut(k)).zip(&mut *row_max) {
+        let max = lr.iter().fold(f64::NEG_INFINITY, |max, &l| max.max(l));
         for (y, l) in yr.iter_mut().zip(lr.iter()) {
             *y = l - max;
         }
@@ -291,7 +295,7 @@ fn slice_rows(a: &Array2<f64>, n: usize) -> &[f64] {
 /// from the pass that forms ŷ − Y (the training step's divergence check).
 pub fn backward(p: &Params, y: &[usize], masks: &Masks, ws: &mut Workspace, out: &mut Grads) -> bool {
     let n = ws.n;
-    let (m, k) = (p.hidden(), p.classes());
+    let k = p.classes();
     let inv_n = 1.0 / n as f64;
     // ŷ − Y with its column means (∇b2) and the two facts the loss check needs.
     let (gaps, sums_finite) = {
@@ -313,27 +317,16 @@ pub fn backward(p: &Params, y: &[usize], masks: &Masks, ws: &mut Workspace, out:
         MatMut::all(&mut out.w2),
         &mut ws.scratch,
     );
-    products::a_b(Mat::top(&ws.err, n), Mat::all(&p.w2), MatMut::top(&mut ws.g, n));
-    // g masked by relu′(z1) and the dropped units, with its column means (∇b1).
+    // g = (ŷ − Y) W2, gated by relu′(z1) and the dropped units, with its column sums (∇b1)
+    // in the product's own pass.
     let mask = masks.hidden.as_slice().expect("masks are contiguous");
     let all_kept = mask.iter().all(|&v| v == 1.0);
-    let z1 = slice_rows(&ws.z1, n);
-    let g = slice_rows_mut(&mut ws.g, n);
     let gb1 = out.b1.as_slice_mut().expect("b1 is contiguous");
     gb1.fill(0.0);
-    for (gr, zr) in g.chunks_exact_mut(m.max(1)).zip(z1.chunks_exact(m.max(1))) {
-        for (((g, &z), &s), sum) in gr.iter_mut().zip(zr).zip(mask).zip(gb1.iter_mut()) {
-            *g = if z <= 0.0 {
-                0.0
-            } else if all_kept {
-                *g
-            } else {
-                *g * s
-            };
-            *sum += *g;
-        }
-    }
-    into_means(gb1, n);
+    let gate = products::Gate { z: slice_rows(&ws.z1, n), scale: (!all_kept).then_some(mask), sums: gb1 };
+    let then = products::Then { gate: Some(gate), ..Default::default() };
+    products::a_b_then(Mat::top(&ws.err, n), Mat::all(&p.w2), MatMut::top(&mut ws.g, n), then);
+    into_means(out.b1.as_slice_mut().expect("b1 is contiguous"), n);
     products::at_b(inv_n, Mat::top(&ws.g, n), Mat::top(&ws.xt, n), MatMut::all(&mut out.w1), &mut ws.scratch);
     ws.cross_entropy_is_finite(y, gaps, sums_finite)
 }
@@ -359,7 +352,8 @@ fn output_error<const K: usize>(
     let rows = err.chunks_exact_mut(k).zip(y_hat.chunks_exact(k)).zip(logits.chunks_exact(k));
     for (((er, yr), lr), ((&c, &max), &sum)) in rows.zip(y.iter().zip(row_max).zip(row_sum)) {
         for (j, ((e, &v), s)) in er.iter_mut().zip(yr).zip(gb2.iter_mut()).enumerate() {
-            *e = if j == c { v - 1.0 } else { v };
+            // v − 0 is v, bit for bit: no branch on the label.
+            *e = v - if j == c { 1.0 } else { 0.0 };
             *s += *e;
         }
         gaps += max - lr[c];

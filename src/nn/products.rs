@@ -101,6 +101,9 @@ impl<'a> MatMut<'a> {
         let rows = a.nrows();
         MatMut::top(a, rows)
     }
+    fn reborrow(&mut self) -> MatMut<'_> {
+        MatMut { data: &mut *self.data, rows: self.rows, cols: self.cols }
+    }
     fn view(self) -> ArrayViewMut2<'a, f64> {
         ArrayViewMut2::from_shape((self.rows, self.cols), self.data).expect("rows × cols elements")
     }
@@ -171,20 +174,118 @@ fn transpose_portable(src: &[f64], cols: usize, out: &mut [f64]) {
 
 /// c = a · bᵀ, with a n×k and b m×k: c is n×m.
 pub fn a_bt(a: Mat, b: Mat, c: MatMut, scratch: &mut Scratch) {
+    a_bt_then(a, b, c, Then::default(), scratch);
+}
+
+/// What a product does with each output element once its sum is done, in the same pass
+/// (while the sums are still in registers, in the loops that have them there): add the
+/// column's bias, and put relu(sum + bias), times the column's multiplier, into a second
+/// matrix of the output's shape (the forward pass's z1 = X̃ W1ᵀ + b1, h̃ = relu(z1) ⊙ mask_h,
+/// and its logits = h̃ W2ᵀ + b2); or gate the output by relu′ (the backward pass's
+/// g = ((ŷ−Y) W2) ⊙ mask_h ⊙ relu′(z1), with its column sums).
+#[derive(Debug, Default)]
+pub struct Then<'a> {
+    /// Added to every row (one value per column).
+    pub bias: Option<&'a [f64]>,
+    /// Receives relu(output) and, if given, multiplied by the column's multiplier.
+    pub relu: Option<(&'a mut [f64], Option<&'a [f64]>)>,
+    /// Applied to the output itself, after the bias.
+    pub gate: Option<Gate<'a>>,
+}
+
+/// The output becomes 0 where `z` (of the output's shape) is ≤ 0, else its value times the
+/// column's multiplier (if given); each column of the result is added into `sums`, row by
+/// row in order.
+#[derive(Debug)]
+pub struct Gate<'a> {
+    pub z: &'a [f64],
+    pub scale: Option<&'a [f64]>,
+    pub sums: &'a mut [f64],
+}
+
+/// relu′(z) applied to g with the unit's multiplier s: 0 where z ≤ 0 (a NaN z keeps g).
+#[inline(always)]
+pub fn gated(g: f64, z: f64, s: Option<f64>) -> f64 {
+    if z <= 0.0 {
+        0.0
+    } else {
+        match s {
+            Some(s) => g * s,
+            None => g,
+        }
+    }
+}
+
+impl Then<'_> {
+    /// The same, as a pass over a finished n×m output `c` (where the product's loops did not
+    /// do it): element by element the arithmetic of the fused loops.
+    fn apply(self, c: &mut [f64], m: usize) {
+        let m = m.max(1);
+        if let Some(bias) = self.bias {
+            assert!(bias.len() >= m, "a bias per column");
+            for row in c.chunks_exact_mut(m) {
+                for (v, &b) in row.iter_mut().zip(bias) {
+                    *v += b;
+                }
+            }
+        }
+        if let Some((out, scale)) = self.relu {
+            assert!(
+                out.len() >= c.len() && scale.is_none_or(|s| s.len() >= m),
+                "relu output and multipliers"
+            );
+            for (row, out) in c.chunks_exact(m).zip(out.chunks_exact_mut(m)) {
+                for (j, (&v, o)) in row.iter().zip(out.iter_mut()).enumerate() {
+                    let relu = relu(v);
+                    *o = match scale {
+                        Some(s) => relu * s[j],
+                        None => relu,
+                    };
+                }
+            }
+        }
+        if let Some(Gate { z, scale, sums }) = self.gate {
+            assert!(
+                z.len() >= c.len() && sums.len() >= m && scale.is_none_or(|s| s.len() >= m),
+                "gate, multipliers and sums"
+            );
+            for (row, zr) in c.chunks_exact_mut(m).zip(z.chunks_exact(m)) {
+                for (j, ((g, &z), sum)) in row.iter_mut().zip(zr).zip(sums.iter_mut()).enumerate() {
+                    *g = gated(*g, z, scale.map(|s| s[j]));
+                    *sum += *g;
+                }
+            }
+        }
+    }
+}
+
+/// max(v, 0), with relu(NaN) = 0 and relu(−0) = +0 (as `vmaxpd v, 0` gives).
+#[inline(always)]
+pub fn relu(v: f64) -> f64 {
+    if v > 0.0 { v } else { 0.0 }
+}
+
+/// c = a · bᵀ, with a n×k and b m×k, then `then` on each element of c (n×m).
+pub fn a_bt_then(a: Mat, b: Mat, c: MatMut, then: Then, scratch: &mut Scratch) {
     let (n, k, m) = (a.rows, a.cols, b.rows);
     assert!(b.cols == k && c.rows == n && c.cols == m, "a · bᵀ shapes");
     if n * m * k <= SMALL && m < 4 && k >= 8 {
         // Few outputs per row, long rows: dot products along k, 8 lanes at a time.
         dots(a, b, c.data);
+        then.apply(c.data, m);
     } else if n * m * k <= SMALL && m * k <= STACK {
         // a · (bᵀ), with bᵀ (k×m) copied out.
         let bt = &mut scratch.operand[..k * m];
         transpose(b.data, k, bt);
-        blocked(Shape { n, m, k }, 1.0, a.data, (k, 1), bt, c.data);
-    } else if threaded(n, k, m) {
-        library(|| parallel(1.0, a.view(), b.view().t(), c.view()));
+        blocked_then(Shape { n, m, k }, 1.0, a.data, (k, 1), bt, c.data, then);
     } else {
-        library(|| general_mat_mul(1.0, &a.view(), &b.view().t(), 0.0, &mut c.view()));
+        let mut c = c;
+        if threaded(n, k, m) {
+            library(|| parallel(1.0, a.view(), b.view().t(), c.reborrow().view()));
+        } else {
+            library(|| general_mat_mul(1.0, &a.view(), &b.view().t(), 0.0, &mut c.reborrow().view()));
+        }
+        then.apply(c.data, m);
     }
 }
 
@@ -231,12 +332,19 @@ pub fn at_b(alpha: f64, a: Mat, b: Mat, c: MatMut, scratch: &mut Scratch) {
 
 /// c = a · b, with a n×k and b k×m: c is n×m.
 pub fn a_b(a: Mat, b: Mat, c: MatMut) {
+    a_b_then(a, b, c, Then::default());
+}
+
+/// c = a · b, with a n×k and b k×m, then `then` on each element of c (n×m).
+pub fn a_b_then(a: Mat, b: Mat, c: MatMut, then: Then) {
     let (n, k, m) = (a.rows, a.cols, b.cols);
     assert!(b.rows == k && c.rows == n && c.cols == m, "a · b shapes");
     if n * m * k <= SMALL {
-        blocked(Shape { n, m, k }, 1.0, a.data, (k, 1), b.data, c.data);
+        blocked_then(Shape { n, m, k }, 1.0, a.data, (k, 1), b.data, c.data, then);
     } else {
-        library(|| general_mat_mul(1.0, &a.view(), &b.view(), 0.0, &mut c.view()));
+        let mut c = c;
+        library(|| general_mat_mul(1.0, &a.view(), &b.view(), 0.0, &mut c.reborrow().view()));
+        then.apply(c.data, m);
     }
 }
 
@@ -253,10 +361,27 @@ struct Shape {
 /// block: in AVX-512 vectors where the build's target has them ([`avx512`]), else in
 /// [`portable`] loops. Both give the same bits.
 fn blocked(s: Shape, alpha: f64, a: &[f64], stride: (usize, usize), b: &[f64], c: &mut [f64]) {
+    blocked_then(s, alpha, a, stride, b, c, Then::default());
+}
+
+/// [`blocked`], then `then` on every element: in the AVX-512 loops while the sums are in
+/// registers, after the portable ones as a pass over c. Both give the same bits.
+fn blocked_then(
+    s: Shape,
+    alpha: f64,
+    a: &[f64],
+    stride: (usize, usize),
+    b: &[f64],
+    c: &mut [f64],
+    then: Then,
+) {
     #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
-    avx512::blocked(s, alpha, a, stride, b, c);
+    avx512::blocked(s, alpha, a, stride, b, c, then);
     #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
-    portable(s, alpha, a, stride, b, c);
+    {
+        portable(s, alpha, a, stride, b, c);
+        then.apply(&mut c[..s.n * s.m], s.m);
+    }
 }
 
 #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
@@ -471,6 +596,59 @@ mod tests {
                         blocked(s, alpha, &a, stride, &b, &mut got);
                         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                         assert_eq!(bits(&got), bits(&want), "{n}×{k}×{cols}, strides {stride:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The work a product does after its sums (bias, relu, multipliers, the gate) gives, in the loops
+    /// a build runs, the bits of the portable loops followed by [`Then::apply`]: on every
+    /// column count around the vector widths, leftover rows, NaN and ±0 sums included.
+    #[test]
+    fn then_gives_the_bits_of_a_pass_after() {
+        for n in [1, 3, 4, 5, 8, 9, 17] {
+            for cols in [1, 2, 7, 8, 9, 10, 16, 31, 32, 33, 40, 70] {
+                for k in [0, 1, 5] {
+                    let mut a = m(n, k.max(1), 0.3).into_raw_vec_and_offset().0;
+                    if k > 0 {
+                        a[0] = f64::NAN;
+                    }
+                    let b = m(k, cols, 0.7).into_raw_vec_and_offset().0;
+                    let bias: Vec<f64> =
+                        (0..cols).map(|j| if j % 3 == 0 { -0.0 } else { (j as f64).cos() }).collect();
+                    let scale: Vec<f64> = (0..cols).map(|j| if j % 4 == 1 { 0.0 } else { 1.25 }).collect();
+                    // Pre-activations for the gate: positive, negative, ±0 and NaN.
+                    let z: Vec<f64> = (0..n * cols)
+                        .map(|i| [1.0, -1.0, 0.0, -0.0, f64::NAN, 0.3][i % 6] * (i as f64 + 1.0))
+                        .collect();
+                    for with_scale in [false, true] {
+                        let s = Shape { n, m: cols, k };
+                        let scale = with_scale.then_some(&scale[..]);
+                        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                        let run = |fused: bool, gated: bool| {
+                            let (mut c, mut h) = (vec![f64::NAN; n * cols], vec![f64::NAN; n * cols]);
+                            let mut sums = vec![0.5; cols];
+                            let then = if gated {
+                                Then {
+                                    gate: Some(Gate { z: &z, scale, sums: &mut sums }),
+                                    ..Default::default()
+                                }
+                            } else {
+                                Then { bias: Some(&bias), relu: Some((&mut h, scale)), gate: None }
+                            };
+                            if fused {
+                                blocked_then(s, 1.0, &a, (k.max(1), 1), &b, &mut c, then);
+                            } else {
+                                portable(s, 1.0, &a, (k.max(1), 1), &b, &mut c);
+                                then.apply(&mut c, cols);
+                            }
+                            (bits(&c), bits(&h), bits(&sums))
+                        };
+                        for gated in [false, true] {
+                            let what = format!("{n}×{k}×{cols}, multipliers {with_scale}, gated {gated}");
+                            assert_eq!(run(true, gated), run(false, gated), "{what}");
+                        }
                     }
                 }
             }

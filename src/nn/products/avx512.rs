@@ -13,16 +13,26 @@
 //! l in order and then the scaling by alpha: the bits are the same (a test compares them).
 
 use std::arch::x86_64::{
-    __m512d, __mmask8, _mm512_fmadd_pd, _mm512_mask_storeu_pd, _mm512_maskz_loadu_pd, _mm512_mul_pd,
+    __m512d, __mmask8, _CMP_NLE_UQ, _mm512_add_pd, _mm512_cmp_pd_mask, _mm512_fmadd_pd,
+    _mm512_mask_storeu_pd, _mm512_maskz_loadu_pd, _mm512_maskz_mov_pd, _mm512_max_pd, _mm512_mul_pd,
     _mm512_set1_pd, _mm512_setzero_pd,
 };
+use std::ptr;
 
-use super::Shape;
+use super::{Shape, Then};
 
 /// c (n×m, row-major) = alpha · A · B, where A(i, l) = a[i·rs + l·cs] and B (k×m) is
 /// row-major in `b`: column panels of up to 32 (4 vectors), each in blocks of rows that keep
-/// their sums in registers over the whole of k.
-pub(super) fn blocked(s: Shape, alpha: f64, a: &[f64], (rs, cs): (usize, usize), b: &[f64], c: &mut [f64]) {
+/// their sums in registers over the whole of k; then `then` on each sum before it is stored.
+pub(super) fn blocked(
+    s: Shape,
+    alpha: f64,
+    a: &[f64],
+    (rs, cs): (usize, usize),
+    b: &[f64],
+    c: &mut [f64],
+    then: Then,
+) {
     let Shape { n, m, k } = s;
     if n == 0 || m == 0 {
         return;
@@ -30,23 +40,56 @@ pub(super) fn blocked(s: Shape, alpha: f64, a: &[f64], (rs, cs): (usize, usize),
     // The bounds every block relies on.
     assert!(b.len() >= k * m && c.len() >= n * m, "product operands hold their shapes");
     assert!(k == 0 || a.len() > (n - 1) * rs + (k - 1) * cs, "product operands hold their shapes");
-    let p = Panel { s, alpha, a: a.as_ptr(), stride: (rs, cs), b: b.as_ptr(), c: c.as_mut_ptr() };
-    let mut j = 0;
-    while j < m {
-        let w = (m - j).min(32);
-        let vectors = w.div_ceil(8);
-        let last: __mmask8 = u8::MAX >> (8 * vectors - w);
-        // Up to 16 sums in registers per block: 4 rows of 3–4 vectors, 8 rows of 1–2
-        // (more independent multiply-add chains when the rows are short).
-        match vectors {
-            4 => p.rows::<4, 4>(j, last),
-            3 => p.rows::<4, 3>(j, last),
-            2 => p.rows::<8, 2>(j, last),
-            _ => p.rows::<8, 1>(j, last),
+    let bias = then.bias.map_or(ptr::null(), |b| {
+        assert!(b.len() >= m, "a bias per column");
+        b.as_ptr()
+    });
+    let (relu, scale) = match then.relu {
+        Some((out, scale)) => {
+            assert!(out.len() >= n * m && scale.is_none_or(|s| s.len() >= m), "relu output and multipliers");
+            (out.as_mut_ptr(), scale.map_or(ptr::null(), <[f64]>::as_ptr))
         }
-        j += w;
+        None => (ptr::null_mut(), ptr::null()),
+    };
+    let (gate_z, gate_scale, gate_sums) = match then.gate {
+        Some(super::Gate { z, scale, sums }) => {
+            assert!(
+                z.len() >= n * m && sums.len() >= m && scale.is_none_or(|s| s.len() >= m),
+                "gate, multipliers and sums"
+            );
+            (z.as_ptr(), scale.map_or(ptr::null(), <[f64]>::as_ptr), sums.as_mut_ptr())
+        }
+        None => (ptr::null(), ptr::null(), ptr::null_mut()),
+    };
+    let p = Panel {
+        s,
+        alpha,
+        a: a.as_ptr(),
+        stride: (rs, cs),
+        b: b.as_ptr(),
+        c: c.as_mut_ptr(),
+        bias,
+        relu,
+        scale,
+        gate_z,
+        gate_scale,
+        gate_sums,
+    };
+    // Loops of their own for the combinations the passes use, so that each holds only the
+    // work it does (and no registers for the rest); any other one checks at run time.
+    match (!bias.is_null(), !relu.is_null(), !gate_z.is_null()) {
+        (false, false, false) => p.panels::<0>(),
+        (true, false, false) => p.panels::<BIAS>(),
+        (true, true, false) => p.panels::<{ BIAS | RELU }>(),
+        (false, false, true) => p.panels::<GATE>(),
+        _ => p.panels::<{ BIAS | RELU | GATE }>(),
     }
 }
+
+/// Which of [`Then`]'s steps a block's loop holds (each still skipped when its pointer is null).
+const BIAS: u8 = 1;
+const RELU: u8 = 2;
+const GATE: u8 = 4;
 
 /// One product's operands, checked by [`blocked`].
 struct Panel {
@@ -56,44 +99,75 @@ struct Panel {
     stride: (usize, usize),
     b: *const f64,
     c: *mut f64,
+    /// m biases, or null.
+    bias: *const f64,
+    /// n×m outputs for relu(c), or null; m multipliers for them, or null.
+    relu: *mut f64,
+    scale: *const f64,
+    /// n×m values gating the output, or null; then m multipliers (or null) and m sums.
+    gate_z: *const f64,
+    gate_scale: *const f64,
+    gate_sums: *mut f64,
 }
 
 impl Panel {
+    /// Every column panel of up to 32 (4 vectors), with the steps `T` after the sums.
+    #[inline(always)]
+    fn panels<const T: u8>(&self) {
+        let m = self.s.m;
+        let mut j = 0;
+        while j < m {
+            let w = (m - j).min(32);
+            let vectors = w.div_ceil(8);
+            let last: __mmask8 = u8::MAX >> (8 * vectors - w);
+            // Up to 16 sums in registers per block: 4 rows of 3–4 vectors, 8 rows of 1–2
+            // (more independent multiply-add chains when the rows are short).
+            match vectors {
+                4 => self.rows::<4, 4, T>(j, last),
+                3 => self.rows::<4, 3, T>(j, last),
+                2 => self.rows::<8, 2, T>(j, last),
+                _ => self.rows::<8, 1, T>(j, last),
+            }
+            j += w;
+        }
+    }
+
     /// Columns j..j+8V−8+popcount(last) of every row: blocks of R rows, then 4, 2 and 1.
     #[inline(always)]
-    fn rows<const R: usize, const V: usize>(&self, j: usize, last: __mmask8) {
+    fn rows<const R: usize, const V: usize, const T: u8>(&self, j: usize, last: __mmask8) {
         let n = self.s.n;
         let mut i = 0;
         while i + R <= n {
-            self.block::<R, V>(i, j, last);
+            self.block::<R, V, T>(i, j, last);
             i += R;
         }
         if R > 4 && i + 4 <= n {
-            self.block::<4, V>(i, j, last);
+            self.block::<4, V, T>(i, j, last);
             i += 4;
         }
         if i + 2 <= n {
-            self.block::<2, V>(i, j, last);
+            self.block::<2, V, T>(i, j, last);
             i += 2;
         }
         if i < n {
-            self.block::<1, V>(i, j, last);
+            self.block::<1, V, T>(i, j, last);
         }
     }
 
     /// Rows i..i+R, columns j.. of 8V−8 full lanes and a last vector of `last`'s lanes.
     #[inline(always)]
     #[allow(unsafe_code)]
-    fn block<const R: usize, const V: usize>(&self, i: usize, j: usize, last: __mmask8) {
+    fn block<const R: usize, const V: usize, const T: u8>(&self, i: usize, j: usize, last: __mmask8) {
         let Shape { m, k, .. } = self.s;
         let (rs, cs) = self.stride;
         let full = |v: usize| if v + 1 < V { u8::MAX } else { last };
-        // SAFETY: `blocked` checked that b holds k·m elements, c n·m, and a every
-        // (i·rs + l·cs) for i < n, l < k; callers pass i + R ≤ n and columns
-        // j + 8(V−1) + popcount(last) ≤ m, so every lane loaded or stored unmasked is inside
-        // its operand (masked lanes are neither read nor written). c aliases neither input:
-        // it came from a unique borrow. The intrinsics need AVX-512F, which this module is
-        // only compiled with.
+        // SAFETY: `blocked` checked that b holds k·m elements, c n·m, a every
+        // (i·rs + l·cs) for i < n, l < k, and, where they are not null, bias, scale,
+        // gate_scale and gate_sums m elements, relu and gate_z n·m; callers pass i + R ≤ n
+        // and columns j + 8(V−1) + popcount(last) ≤ m, so every lane loaded or stored
+        // unmasked is inside its operand (masked lanes are neither read nor written). c,
+        // relu and gate_sums alias no input nor each other: they came from unique borrows.
+        // The intrinsics need AVX-512F, which this module is only compiled with.
         unsafe {
             let mut acc = [[_mm512_setzero_pd(); V]; R];
             for l in 0..k {
@@ -107,12 +181,45 @@ impl Panel {
                     }
                 }
             }
-            let scale = _mm512_set1_pd(self.alpha);
+            let alpha = _mm512_set1_pd(self.alpha);
+            // Per-column operands are loaded where they are used (from L1: cheaper than
+            // holding them in registers beside the sums).
+            let column = |p: *const f64, v: usize| _mm512_maskz_loadu_pd(full(v), p.add(j + 8 * v));
+            // The gate's column sums, in registers over the block's rows (added in row order).
+            let gate_sums = if T & GATE != 0 { self.gate_sums } else { ptr::null_mut() };
+            let mut sums: [__m512d; V] =
+                std::array::from_fn(|v| if gate_sums.is_null() { alpha } else { column(gate_sums, v) });
             for (r, acc) in acc.iter().enumerate() {
-                let out = self.c.add((i + r) * m + j);
+                let at = (i + r) * m + j;
                 for (v, &sum) in acc.iter().enumerate() {
-                    let sum = if self.alpha == 1.0 { sum } else { _mm512_mul_pd(scale, sum) };
-                    _mm512_mask_storeu_pd(out.add(8 * v), full(v), sum);
+                    let mut sum = if self.alpha == 1.0 { sum } else { _mm512_mul_pd(alpha, sum) };
+                    if T & BIAS != 0 && !self.bias.is_null() {
+                        sum = _mm512_add_pd(sum, column(self.bias, v));
+                    }
+                    if T & GATE != 0 && !self.gate_z.is_null() {
+                        // 0 where z ≤ 0; a NaN z keeps the value (not-less-or-equal, unordered).
+                        let z = _mm512_maskz_loadu_pd(full(v), self.gate_z.add(at + 8 * v));
+                        let keep = _mm512_cmp_pd_mask::<_CMP_NLE_UQ>(z, _mm512_setzero_pd());
+                        if !self.gate_scale.is_null() {
+                            sum = _mm512_mul_pd(sum, column(self.gate_scale, v));
+                        }
+                        sum = _mm512_maskz_mov_pd(keep, sum);
+                        sums[v] = _mm512_add_pd(sums[v], sum);
+                    }
+                    _mm512_mask_storeu_pd(self.c.add(at + 8 * v), full(v), sum);
+                    if T & RELU != 0 && !self.relu.is_null() {
+                        // relu: vmaxpd gives its second operand (0) for a NaN and for ±0.
+                        let mut h = _mm512_max_pd(sum, _mm512_setzero_pd());
+                        if !self.scale.is_null() {
+                            h = _mm512_mul_pd(h, column(self.scale, v));
+                        }
+                        _mm512_mask_storeu_pd(self.relu.add(at + 8 * v), full(v), h);
+                    }
+                }
+            }
+            if !gate_sums.is_null() {
+                for (v, &total) in sums.iter().enumerate() {
+                    _mm512_mask_storeu_pd(gate_sums.add(j + 8 * v), full(v), total);
                 }
             }
         }
