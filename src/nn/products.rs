@@ -217,12 +217,25 @@ pub fn gated(g: f64, z: f64, s: Option<f64>) -> f64 {
 }
 
 impl Then<'_> {
+    /// Panics unless every operand holds its shape for an output of `len` elements in rows
+    /// of `m` (the bounds both the pass below and the AVX-512 loops rely on).
+    fn check(&self, len: usize, m: usize) {
+        let columns = |v: Option<&[f64]>| v.is_none_or(|v| v.len() >= m);
+        assert!(columns(self.bias), "a bias per column");
+        if let Some((out, scale)) = &self.relu {
+            assert!(out.len() >= len && columns(*scale), "relu output and multipliers");
+        }
+        if let Some(Gate { z, scale, sums }) = &self.gate {
+            assert!(z.len() >= len && sums.len() >= m && columns(*scale), "gate, multipliers and sums");
+        }
+    }
+
     /// The same, as a pass over a finished n×m output `c` (where the product's loops did not
     /// do it): element by element the arithmetic of the fused loops.
     fn apply(self, c: &mut [f64], m: usize) {
         let m = m.max(1);
+        self.check(c.len(), m);
         if let Some(bias) = self.bias {
-            assert!(bias.len() >= m, "a bias per column");
             for row in c.chunks_exact_mut(m) {
                 for (v, &b) in row.iter_mut().zip(bias) {
                     *v += b;
@@ -230,10 +243,6 @@ impl Then<'_> {
             }
         }
         if let Some((out, scale)) = self.relu {
-            assert!(
-                out.len() >= c.len() && scale.is_none_or(|s| s.len() >= m),
-                "relu output and multipliers"
-            );
             for (row, out) in c.chunks_exact(m).zip(out.chunks_exact_mut(m)) {
                 for (j, (&v, o)) in row.iter().zip(out.iter_mut()).enumerate() {
                     let relu = relu(v);
@@ -245,10 +254,6 @@ impl Then<'_> {
             }
         }
         if let Some(Gate { z, scale, sums }) = self.gate {
-            assert!(
-                z.len() >= c.len() && sums.len() >= m && scale.is_none_or(|s| s.len() >= m),
-                "gate, multipliers and sums"
-            );
             for (row, zr) in c.chunks_exact_mut(m).zip(z.chunks_exact(m)) {
                 for (j, ((g, &z), sum)) in row.iter_mut().zip(zr).zip(sums.iter_mut()).enumerate() {
                     *g = gated(*g, z, scale.map(|s| s[j]));

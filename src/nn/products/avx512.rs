@@ -40,23 +40,14 @@ pub(super) fn blocked(
     // The bounds every block relies on.
     assert!(b.len() >= k * m && c.len() >= n * m, "product operands hold their shapes");
     assert!(k == 0 || a.len() > (n - 1) * rs + (k - 1) * cs, "product operands hold their shapes");
-    let bias = then.bias.map_or(ptr::null(), |b| {
-        assert!(b.len() >= m, "a bias per column");
-        b.as_ptr()
-    });
+    then.check(n * m, m);
+    let bias = then.bias.map_or(ptr::null(), <[f64]>::as_ptr);
     let (relu, scale) = match then.relu {
-        Some((out, scale)) => {
-            assert!(out.len() >= n * m && scale.is_none_or(|s| s.len() >= m), "relu output and multipliers");
-            (out.as_mut_ptr(), scale.map_or(ptr::null(), <[f64]>::as_ptr))
-        }
+        Some((out, scale)) => (out.as_mut_ptr(), scale.map_or(ptr::null(), <[f64]>::as_ptr)),
         None => (ptr::null_mut(), ptr::null()),
     };
     let (gate_z, gate_scale, gate_sums) = match then.gate {
         Some(super::Gate { z, scale, sums }) => {
-            assert!(
-                z.len() >= n * m && sums.len() >= m && scale.is_none_or(|s| s.len() >= m),
-                "gate, multipliers and sums"
-            );
             (z.as_ptr(), scale.map_or(ptr::null(), <[f64]>::as_ptr), sums.as_mut_ptr())
         }
         None => (ptr::null(), ptr::null(), ptr::null_mut()),
