@@ -29,7 +29,7 @@ fn apply(
     nnviz::nn::sgd::apply(
         Settings { lr, reg, bounds: &bounds },
         Gradient { data: g, masks },
-        State { params: p, prev: &mut prev, applied: &mut applied, log, step },
+        State { params: p, prev: &mut prev, applied: Some(&mut applied), log, step },
     );
     assert_eq!(prev, before);
     let mut expected = Grads::zeros(p.inputs(), p.hidden(), p.classes());

@@ -179,18 +179,37 @@ fn fast_forward_backward_and_step_match_the_reference() {
                 let (mut q, mut prev, mut applied) = (p.clone(), p.clone(), Grads::zeros(d, m, k));
                 prev.fill(0.0);
                 let bounds = sgd::penalty_bounds(&p, &reg);
-                sgd::apply(
+                let mut log1 = ChangeLog::new(&p);
+                let first = sgd::apply(
                     Settings { lr, reg: &reg, bounds: &bounds },
                     Gradient { data: &data, masks: &masks },
                     State {
                         params: &mut q,
                         prev: &mut prev,
-                        applied: &mut applied,
-                        log: &mut ChangeLog::new(&p),
+                        applied: Some(&mut applied),
+                        log: &mut log1,
                         step: 1,
                     },
                 );
                 assert_eq!(prev, p, "{at}: the step leaves the old values in prev");
+                // Without the applied gradient the step is the same, bit for bit, and
+                // regularize gives the applied gradient's bits afterwards.
+                let (mut q2, mut prev2, mut log2) = (p.clone(), p.clone(), ChangeLog::new(&p));
+                let same_bounded = sgd::apply(
+                    Settings { lr, reg: &reg, bounds: &bounds },
+                    Gradient { data: &data, masks: &masks },
+                    State { params: &mut q2, prev: &mut prev2, applied: None, log: &mut log2, step: 1 },
+                );
+                let bits =
+                    |g: &Grads| Tensor::ALL.map(|t| g.get(t).iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+                assert_eq!(bits(&q2), bits(&q), "{at}: the step without the applied gradient");
+                assert_eq!(same_bounded, first, "{at}: what the step found");
+                assert_eq!(log2, log1, "{at}: the change log");
+                assert_eq!(
+                    bits(&regularized),
+                    bits(&applied),
+                    "{at}: regularize is the step's applied gradient"
+                );
                 worst = worst.max(close_params(&format!("{at}: applied gradient"), &applied, &g.applied));
                 let next = reference::step(&p, &g.applied, lr, &reg, &masks);
                 worst = worst.max(close_params(&format!("{at}: step"), &q, &next));
@@ -267,6 +286,41 @@ fn trainer_steps_match_the_reference() {
         }
     }
     eprintln!("largest difference relative to the array's largest entry: {worst:e}");
+}
+
+/// `steps(n)` computes the applied gradient once, for the last step, from the values that
+/// step kept; it must leave exactly what n calls of `step()` leave (frozen tensors, dropout,
+/// L1 in both modes, a diverging run, the two-thread update of the wide network).
+#[test]
+fn steps_in_one_call_leave_what_single_steps_leave() {
+    let bits = |p: &Params| Tensor::ALL.map(|t| p.get(t).iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+    for name in [
+        "zero_w2",
+        "large_init",
+        "dropout_slide",
+        "l1_proximal",
+        "l1_subgradient",
+        "regularization/l1_l2",
+        "benches/workloads/wide.toml",
+    ] {
+        let l = nnviz::load::load(name, None).unwrap();
+        let (mut one_call, mut single) = (Trainer::from_loaded(&l), Trainer::from_loaded(&l));
+        for n in [1, 5, 2] {
+            one_call.steps(n);
+            for _ in 0..n {
+                single.step();
+            }
+            let at = format!("{name} step {}", single.step);
+            assert_eq!(one_call.step, single.step, "{at}");
+            assert_eq!(one_call.diverged, single.diverged, "{at}: diverged");
+            assert_eq!(bits(&one_call.params), bits(&single.params), "{at}: parameters");
+            assert_eq!(bits(&one_call.prev), bits(&single.prev), "{at}: previous parameters");
+            assert_eq!(bits(&one_call.grads), bits(&single.grads), "{at}: applied gradient");
+            assert_eq!(bits(&one_call.data_grads), bits(&single.data_grads), "{at}: data gradient");
+            assert_eq!(one_call.changes, single.changes, "{at}: change log");
+            assert_eq!(one_call.why, single.why, "{at}: why frozen");
+        }
+    }
 }
 
 /// The lecture's worked example: dropping input 2 and hidden unit 2 gives logits [60, 132],

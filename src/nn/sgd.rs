@@ -200,7 +200,8 @@ struct Slices<'a> {
     w: &'a [f64],
     new: &'a mut [f64],
     data: &'a [f64],
-    grad: &'a mut [f64],
+    /// Where the applied gradient goes, when it is wanted.
+    grad: Option<&'a mut [f64]>,
     /// Never-changed flags, while the change log tracks them element by element.
     flags: Option<&'a mut [bool]>,
     /// Per-row and per-column multipliers; a unit is dropped where its multiplier is 0.
@@ -215,7 +216,13 @@ impl<'a> Slices<'a> {
         let (w0, w1) = self.w.split_at(at);
         let (n0, n1) = self.new.split_at_mut(at);
         let (d0, d1) = self.data.split_at(at);
-        let (g0, g1) = self.grad.split_at_mut(at);
+        let (g0, g1) = match self.grad {
+            Some(g) => {
+                let (a, b) = g.split_at_mut(at);
+                (Some(a), Some(b))
+            }
+            None => (None, None),
+        };
         let (f0, f1) = match self.flags {
             Some(f) => {
                 let (a, b) = f.split_at_mut(at);
@@ -244,7 +251,7 @@ impl<'a> Slices<'a> {
     }
 }
 
-/// Update every element of `s`: applied gradient into `grad`, w − lr·g (then the
+/// Update every element of `s`: applied gradient into `grad` (if given), w − lr·g (then the
 /// proximal threshold) into `new`, the bound check, and the change flags. Dropped units
 /// get a zero gradient and keep their values.
 fn update(rule: Rule, s: Slices) -> Pass {
@@ -267,63 +274,54 @@ fn update(rule: Rule, s: Slices) -> Pass {
     }
 }
 
+/// Where a pass puts each element's applied gradient: into the tensor's slot, or nowhere
+/// (the same loop either way, the store compiled out).
+trait Store {
+    fn store(self, g: f64);
+}
+
+impl Store for &mut f64 {
+    #[inline(always)]
+    fn store(self, g: f64) {
+        *self = g;
+    }
+}
+
+impl Store for () {
+    #[inline(always)]
+    fn store(self, _: f64) {}
+}
+
 /// [`update`] on one thread, for a rule with (`REG`) or without regularization in the
 /// gradient, with (`L1`) or without L1 in it, and with (`PROX`) or without the proximal
 /// threshold.
 #[inline(always)]
 fn pass<const REG: bool, const L1: bool, const PROX: bool>(rule: Rule, s: Slices) -> Pass {
-    let Slices { cols, w, new, data, grad, flags, row_mask, col_mask } = s;
-    let Rule { lr, l2, l1, threshold, bound } = rule;
-    let (l2, l1) = (if REG { l2 } else { 0.0 }, if L1 { l1 } else { 0.0 });
-    let step = |w: f64, new: &mut f64, d: f64, g: &mut f64| {
-        let gi = regularized(d, w, l2, l1);
-        *g = gi;
-        let mut v = w - lr * gi;
-        if PROX {
-            v = soft_threshold(v, threshold);
-        }
-        *new = v;
-        v.abs() <= bound
-    };
+    let Slices { cols, w, new, data, mut grad, flags, row_mask, col_mask } = s;
     let mut bounded = true;
     if row_mask.is_none() && col_mask.is_none() {
         // Nothing dropped: one pass over the whole tensor, rows regardless.
-        for (((&w, new), &d), g) in w.iter().zip(new.iter_mut()).zip(data).zip(grad.iter_mut()) {
-            bounded &= step(w, new, d, g);
-        }
+        bounded = match grad {
+            Some(g) => elements::<REG, L1, PROX, _>(rule, w, new, data, g.iter_mut(), None),
+            None => elements::<REG, L1, PROX, _>(rule, w, new, data, std::iter::repeat(()), None),
+        };
     } else {
         let cols = cols.max(1);
-        let rows = w
-            .chunks_exact(cols)
-            .zip(new.chunks_exact_mut(cols))
-            .zip(data.chunks_exact(cols))
-            .zip(grad.chunks_exact_mut(cols));
-        for (r, (((w, new), data), grad)) in rows.enumerate() {
+        let rows = w.chunks_exact(cols).zip(new.chunks_exact_mut(cols)).zip(data.chunks_exact(cols));
+        for (r, ((w, new), data)) in rows.enumerate() {
+            let grad = grad.as_deref_mut().map(|g| &mut g[r * cols..(r + 1) * cols]);
             if row_mask.is_some_and(|m| m[r] == 0.0) {
-                grad.fill(0.0);
+                if let Some(g) = grad {
+                    g.fill(0.0);
+                }
                 new.copy_from_slice(w);
-                bounded &= w.iter().fold(true, |ok, v| ok & (v.abs() <= bound));
+                bounded &= w.iter().fold(true, |ok, v| ok & (v.abs() <= rule.bound));
                 continue;
             }
-            let elements = w.iter().zip(new.iter_mut()).zip(data).zip(grad.iter_mut());
-            match col_mask {
-                None => {
-                    for (((&w, new), &d), g) in elements {
-                        bounded &= step(w, new, d, g);
-                    }
-                }
-                Some(mask) => {
-                    for ((((&w, new), &d), g), &keep) in elements.zip(mask) {
-                        if keep == 0.0 {
-                            *g = 0.0;
-                            *new = w;
-                            bounded &= w.abs() <= bound;
-                        } else {
-                            bounded &= step(w, new, d, g);
-                        }
-                    }
-                }
-            }
+            bounded &= match grad {
+                Some(g) => elements::<REG, L1, PROX, _>(rule, w, new, data, g.iter_mut(), col_mask),
+                None => elements::<REG, L1, PROX, _>(rule, w, new, data, std::iter::repeat(()), col_mask),
+            };
         }
     }
     let mut newly_changed = 0;
@@ -336,6 +334,53 @@ fn pass<const REG: bool, const L1: bool, const PROX: bool>(rule: Rule, s: Slices
         }
     }
     Pass { bounded, newly_changed }
+}
+
+/// The elements of one run of a tensor (the whole of it, or a row of a tensor with a
+/// dropped unit): w − lr·g into `new`, g into `grads`, and whether every new value is
+/// within the bound. Where `col_mask` is 0 the gradient is 0 and the value kept.
+#[inline(always)]
+fn elements<const REG: bool, const L1: bool, const PROX: bool, S: Store>(
+    rule: Rule,
+    w: &[f64],
+    new: &mut [f64],
+    data: &[f64],
+    grads: impl Iterator<Item = S>,
+    col_mask: Option<&[f64]>,
+) -> bool {
+    let Rule { lr, l2, l1, threshold, bound } = rule;
+    let (l2, l1) = (if REG { l2 } else { 0.0 }, if L1 { l1 } else { 0.0 });
+    let step = |w: f64, new: &mut f64, d: f64, g: S| {
+        let gi = regularized(d, w, l2, l1);
+        g.store(gi);
+        let mut v = w - lr * gi;
+        if PROX {
+            v = soft_threshold(v, threshold);
+        }
+        *new = v;
+        v.abs() <= bound
+    };
+    let mut bounded = true;
+    let elements = w.iter().zip(new.iter_mut()).zip(data).zip(grads);
+    match col_mask {
+        None => {
+            for (((&w, new), &d), g) in elements {
+                bounded &= step(w, new, d, g);
+            }
+        }
+        Some(mask) => {
+            for ((((&w, new), &d), g), &keep) in elements.zip(mask) {
+                if keep == 0.0 {
+                    g.store(0.0);
+                    *new = w;
+                    bounded &= w.abs() <= bound;
+                } else {
+                    bounded &= step(w, new, d, g);
+                }
+            }
+        }
+    }
+    bounded
 }
 
 /// How every step updates: the learning rate, the regularization, and per tensor the
@@ -361,14 +406,16 @@ pub struct Gradient<'a> {
 pub struct State<'a> {
     pub params: &'a mut Params,
     pub prev: &'a mut Params,
-    pub applied: &'a mut Grads,
+    /// `None` when the caller does not need this step's applied gradient (see
+    /// [`super::model::regularize`], which computes the same values afterwards).
+    pub applied: Option<&'a mut Grads>,
     pub log: &'a mut ChangeLog,
     /// The number this step is recorded under (counted from 1).
     pub step: u64,
 }
 
 /// One SGD step: the applied gradient (data term + L2, + L1 in subgradient mode, 0 on
-/// dropped units) goes into `state.applied`, params ← params − lr·applied, and in
+/// dropped units) goes into `state.applied` (if given), params ← params − lr·applied, and in
 /// proximal mode the weights of retained units are then soft-thresholded by lr·l1.
 /// Records changed elements in the log, leaves the old values in `state.prev`, and checks
 /// the new values against the bounds — all in one pass over each tensor.
@@ -376,7 +423,7 @@ pub struct State<'a> {
 pub fn apply(settings: Settings, gradient: Gradient, state: State) -> Applied {
     let Settings { lr, reg, bounds } = settings;
     let Gradient { data, masks } = gradient;
-    let State { params: p, prev, applied: grads, log, step } = state;
+    let State { params: p, prev, applied: mut grads, log, step } = state;
     let mut out = Applied { bounded: true };
     let all_kept = masks.all_kept();
     let l1_in_gradient = reg.l1_in_gradient();
@@ -403,7 +450,7 @@ pub fn apply(settings: Settings, gradient: Gradient, state: State) -> Applied {
                 w: p.get(t),
                 new: prev.get_mut(t),
                 data: data.get(t),
-                grad: grads.get_mut(t),
+                grad: grads.as_deref_mut().map(|g| g.get_mut(t)),
                 flags: by_element.then_some(flags.as_mut_slice()),
                 row_mask,
                 col_mask,

@@ -231,11 +231,17 @@ impl Trainer {
     pub fn steps(&mut self, n: u64) {
         let threaded = self.threaded();
         products::in_pool(threaded, || {
+            // The steps before the last need no applied gradient of their own: it is
+            // computed once, for the step that ran last, from the values that step kept.
+            let mut stale = false;
             for _ in 0..n {
                 if self.diverged.is_some() {
                     break;
                 }
-                self.step();
+                stale = !self.take_step(false);
+            }
+            if stale {
+                model::regularize(&self.prev, &self.data_grads, &self.reg, &self.masks, &mut self.grads);
             }
         });
     }
@@ -303,9 +309,17 @@ impl Trainer {
 
     /// One SGD update. Does nothing once the run has diverged.
     pub fn step(&mut self) {
+        self.take_step(true);
+    }
+
+    /// One SGD update, with its applied gradient in `grads` if `applied` or if a tensor is
+    /// frozen (its explanation reads it); returns whether `grads` is this step's (true
+    /// also when no step was taken: `grads` is then the last step's).
+    fn take_step(&mut self, applied: bool) -> bool {
         if self.diverged.is_some() {
-            return;
+            return true;
         }
+        let applied = applied || Tensor::ALL.iter().any(|&t| self.changes.is_frozen(t));
         self.next_batch();
         let ce_finite = self.compute();
         self.step += 1;
@@ -318,7 +332,7 @@ impl Trainer {
             sgd::State {
                 params: &mut self.params,
                 prev: &mut self.prev,
-                applied: &mut self.grads,
+                applied: applied.then_some(&mut self.grads),
                 log: &mut self.changes,
                 step: self.step,
             },
@@ -356,6 +370,7 @@ impl Trainer {
         } else {
             self.apply_schedule();
         }
+        applied
     }
 
     /// Whole-split loss and accuracy under the evaluation rule (no unit dropped).
