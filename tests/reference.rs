@@ -302,8 +302,17 @@ fn steps_in_one_call_leave_what_single_steps_leave() {
         "l1_subgradient",
         "regularization/l1_l2",
         "benches/workloads/wide.toml",
+        "diverging",
     ] {
-        let l = nnviz::load::load(name, None).unwrap();
+        let l = if name == "diverging" {
+            from_toml(
+                "name = \"diverging\"\n[data]\nsource = \"blobs\"\nsamples = 60\nfeatures = 5\n\
+                 classes = 3\n[network]\nhidden = 6\n[train]\nbatch_size = 8\nlearning_rate = 1e200\n\
+                 [regularization]\nl2 = { W1 = 1e-3 }\n",
+            )
+        } else {
+            nnviz::load::load(name, None).unwrap()
+        };
         let (mut one_call, mut single) = (Trainer::from_loaded(&l), Trainer::from_loaded(&l));
         for n in [1, 5, 2] {
             one_call.steps(n);
@@ -320,6 +329,7 @@ fn steps_in_one_call_leave_what_single_steps_leave() {
             assert_eq!(one_call.changes, single.changes, "{at}: change log");
             assert_eq!(one_call.why, single.why, "{at}: why frozen");
         }
+        assert_eq!(single.diverged.is_some(), name == "diverging", "{name} diverges");
     }
 }
 

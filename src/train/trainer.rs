@@ -231,14 +231,15 @@ impl Trainer {
     pub fn steps(&mut self, n: u64) {
         let threaded = self.threaded();
         products::in_pool(threaded, || {
-            // The steps before the last need no applied gradient of their own: it is
-            // computed once, for the step that ran last, from the values that step kept.
+            // The steps before the last need no applied gradient of their own: the last
+            // one writes it, or if the run diverged before, it is computed afterwards for
+            // the step that ran last, from the values that step kept.
             let mut stale = false;
-            for _ in 0..n {
+            for i in 1..=n {
                 if self.diverged.is_some() {
                     break;
                 }
-                stale = !self.take_step(false);
+                stale = !self.take_step(i == n);
             }
             if stale {
                 model::regularize(&self.prev, &self.data_grads, &self.reg, &self.masks, &mut self.grads);
