@@ -286,7 +286,9 @@ pub fn a_bt_then(a: Mat, b: Mat, c: MatMut, then: Then, scratch: &mut Scratch) {
     } else {
         let mut c = c;
         if threaded(n, k, m) {
-            library(|| parallel(1.0, a.view(), b.view().t(), c.reborrow().view()));
+            // The forward pass's X̃ · W1ᵀ: its columns are the hidden units, W1's rows (and
+            // in the wide network the longer side).
+            library(|| parallel(Halves::Longer, 1.0, a.view(), b.view().t(), c.reborrow().view()));
         } else {
             library(|| general_mat_mul(1.0, &a.view(), &b.view().t(), 0.0, &mut c.reborrow().view()));
         }
@@ -329,7 +331,8 @@ pub fn at_b(alpha: f64, a: Mat, b: Mat, c: MatMut, scratch: &mut Scratch) {
         // c[j][l] = Σ_i a[i][j] · b[i][l]: a read down its columns, b's rows as they are.
         blocked(Shape { n: m, m: k, k: n }, alpha, a.data, (1, m), b.data, c.data);
     } else if threaded(n, k, m) {
-        library(|| parallel(alpha, a.view().t(), b.view(), c.view()));
+        // The backward pass's ∇W1 = gᵀ · X̃: its rows are the hidden units, W1's rows.
+        library(|| parallel(Halves::Rows, alpha, a.view().t(), b.view(), c.view()));
     } else {
         library(|| general_mat_mul(alpha, &a.view().t(), &b.view(), 0.0, &mut c.view()));
     }
@@ -473,16 +476,31 @@ fn block<const R: usize, const W: usize>(
     }
 }
 
+/// Which halves of a large product's output the two threads compute: those of its longer
+/// side (columns on a tie), or of its rows.
+#[derive(Clone, Copy, PartialEq)]
+enum Halves {
+    Longer,
+    Rows,
+}
+
 /// c = alpha · a · b for large products, on two of rayon's threads, through the `gemm`
-/// crate (faer's kernels).
-fn parallel(alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, c: ArrayViewMut2<f64>) {
+/// crate (faer's kernels): the output split into halves as `halves` says where that side
+/// has at least 64, else along the other, else on one thread.
+///
+/// The wide network's two W1 products are both split along the hidden units, as the update
+/// splits W1's rows, and `rayon::join` runs the first half on the calling thread: each
+/// thread writes the half of ∇W1 it then updates, and packs the half of W1 it updated, while
+/// they are still in its own cache.
+fn parallel(halves: Halves, alpha: f64, a: ArrayView2<f64>, b: ArrayView2<f64>, c: ArrayViewMut2<f64>) {
     let (n, k) = a.dim();
     let m = b.ncols();
     assert!(b.nrows() == k && c.dim() == (n, m), "product shapes");
     // Two halves of the output, one gemm call each on its own thread (rayon::join): gemm's
     // own threading over a 64-row product spends much of its time waking and waiting.
     // Each element is one call's sum in gemm's fixed order, whichever thread runs it.
-    if m >= n && m >= 64 {
+    let by_columns = m >= 64 && (n < 64 || (halves == Halves::Longer && m >= n));
+    if by_columns {
         let half = m / 2;
         let (c0, c1) = c.split_at(ndarray::Axis(1), half);
         let (b0, b1) = b.split_at(ndarray::Axis(1), half);
