@@ -296,9 +296,19 @@ pub fn a_bt_then(a: Mat, b: Mat, c: MatMut, then: Then, scratch: &mut Scratch) {
     }
 }
 
-/// c[i][j] = a's row i · b's row j, for an output of few columns: each dot product keeps
-/// 8 partial sums (lane t sums l ≡ t mod 8, in order), added pairwise at the end.
+/// c[i][j] = a's row i · b's row j, for an output of few columns (m < 4): each dot product
+/// keeps 8 partial sums (lane t sums l ≡ t mod 8, in order), added pairwise at the end; in
+/// AVX-512 registers where the build's target has them, else in [`dots_portable`].
 fn dots(a: Mat, b: Mat, c: &mut [f64]) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+    avx512::dots(a.data, &b.data[..b.rows * a.cols], a.cols, c);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
+    dots_portable(a, b, c);
+}
+
+/// [`dots`] in plain loops.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "avx512f", not(test)), allow(dead_code))]
+fn dots_portable(a: Mat, b: Mat, c: &mut [f64]) {
     let (k, m) = (a.cols, b.rows);
     for (ar, cr) in a.data.chunks_exact(k.max(1)).zip(c.chunks_exact_mut(m.max(1))) {
         for (br, out) in b.data.chunks_exact(k.max(1)).zip(cr.iter_mut()) {
@@ -690,6 +700,35 @@ mod tests {
                 transpose(&src, cols, &mut got);
                 assert_eq!(got, want, "{rows} × {cols}");
                 assert!(got.iter().all(|v| !v.is_nan()), "{rows} × {cols}: every element written");
+            }
+        }
+    }
+
+    /// The dot products a build runs give the plain loops' bits: every k around the 8-lane
+    /// chunks, 1 to 3 columns, with ±0 terms, a NaN in the last partial chunk, and infinities
+    /// that cancel to NaN in one lane only.
+    #[test]
+    fn dots_give_the_portable_bits() {
+        for n in [1, 2, 3, 5] {
+            for cols in 1..4 {
+                for k in 8..=41 {
+                    let mut a = m(n, k, 0.3);
+                    let b = m(cols, k, 0.7);
+                    a.row_mut(0).fill(-0.0);
+                    if n > 1 {
+                        a[[1, k - 1]] = f64::NAN;
+                    }
+                    if n > 2 && k > 8 {
+                        a[[2, 0]] = f64::INFINITY;
+                        a[[2, 8]] = f64::NEG_INFINITY;
+                    }
+                    let mut want = vec![1.0; n * cols];
+                    let mut got = vec![1.0; n * cols];
+                    dots_portable(Mat::all(&a), Mat::all(&b), &mut want);
+                    dots(Mat::all(&a), Mat::all(&b), &mut got);
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&got), bits(&want), "{n}×{k}×{cols}");
+                }
             }
         }
     }

@@ -286,3 +286,72 @@ unsafe fn block8(src: *const f64, cols: usize, out: *mut f64, rows: usize) {
         }
     }
 }
+
+/// c[i][j] = a's row i · b's row j (k long, m < 4 of them): [`dots`](super::dots_portable)
+/// in 512-bit vectors. Lane t of each sum takes l ≡ t mod 8 in order, the last partial
+/// chunk by a masked multiply-add (the other lanes keep their sums as they are, −0 included),
+/// and the 8 lanes are added as the portable loops add them: the same bits.
+pub(super) fn dots(a: &[f64], b: &[f64], k: usize, c: &mut [f64]) {
+    let m = b.len() / k.max(1);
+    match m {
+        1 => dots_of::<1>(a, b, k, c),
+        2 => dots_of::<2>(a, b, k, c),
+        3 => dots_of::<3>(a, b, k, c),
+        _ => unreachable!("dots is for fewer than 4 columns"),
+    }
+}
+
+#[inline(always)]
+fn dots_of<const M: usize>(a: &[f64], b: &[f64], k: usize, c: &mut [f64]) {
+    use std::arch::x86_64::{_mm512_loadu_pd, _mm512_mask3_fmadd_pd};
+    let k = k.max(1);
+    let n = (a.len() / k).min(c.len() / M);
+    assert!(b.len() >= M * k, "dots' operands hold their shapes");
+    let (whole, tail) = (k / 8 * 8, k % 8);
+    let mask: __mmask8 = ((1u32 << tail) - 1) as __mmask8;
+    for i in 0..n {
+        // SAFETY: row i of a is a[i·k .. i·k + k] (i < n ≤ a.len() / k) and row j of b is
+        // b[j·k .. j·k + k] (j < M, M·k ≤ b.len()); the whole chunks read l + 8 ≤ whole ≤ k and
+        // the masked loads only the tail's lanes below k. c[i·M + j] is inside c (i < n ≤
+        // c.len() / M). The intrinsics need AVX-512F, which this module is only compiled with.
+        #[allow(unsafe_code)]
+        unsafe {
+            let ar = a.as_ptr().add(i * k);
+            let mut acc = [_mm512_setzero_pd(); M];
+            let mut l = 0;
+            while l < whole {
+                let x = _mm512_loadu_pd(ar.add(l));
+                for (j, s) in acc.iter_mut().enumerate() {
+                    *s = _mm512_fmadd_pd(x, _mm512_loadu_pd(b.as_ptr().add(j * k + l)), *s);
+                }
+                l += 8;
+            }
+            if tail > 0 {
+                let x = _mm512_maskz_loadu_pd(mask, ar.add(whole));
+                for (j, s) in acc.iter_mut().enumerate() {
+                    let y = _mm512_maskz_loadu_pd(mask, b.as_ptr().add(j * k + whole));
+                    *s = _mm512_mask3_fmadd_pd(x, y, *s, mask);
+                }
+            }
+            for (j, s) in acc.into_iter().enumerate() {
+                *c.get_unchecked_mut(i * M + j) = pairwise8(s);
+            }
+        }
+    }
+}
+
+/// ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)): the halves added lane by lane, twice.
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn pairwise8(s: __m512d) -> f64 {
+    use std::arch::x86_64::{
+        _mm_add_pd, _mm_add_sd, _mm_cvtsd_f64, _mm_unpackhi_pd, _mm256_add_pd, _mm256_castpd256_pd128,
+        _mm256_extractf128_pd, _mm512_castpd512_pd256, _mm512_extractf64x4_pd,
+    };
+    // SAFETY: register operations only; AVX-512F is this module's condition.
+    unsafe {
+        let q = _mm256_add_pd(_mm512_castpd512_pd256(s), _mm512_extractf64x4_pd::<1>(s));
+        let h = _mm_add_pd(_mm256_castpd256_pd128(q), _mm256_extractf128_pd::<1>(q));
+        _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)))
+    }
+}
