@@ -276,8 +276,9 @@ pub fn a_bt_then(a: Mat, b: Mat, c: MatMut, then: Then, scratch: &mut Scratch) {
     assert!(b.cols == k && c.rows == n && c.cols == m, "a · bᵀ shapes");
     if n * m * k <= SMALL && m < 4 && k >= 8 {
         // Few outputs per row, long rows: dot products along k, 8 lanes at a time.
-        dots(a, b, c.data);
-        then.apply(c.data, m);
+        // The bias is added to each finished sum there; the rest (if any) as a pass after.
+        dots(a, b, c.data, then.bias);
+        Then { bias: None, ..then }.apply(c.data, m);
     } else if n * m * k <= SMALL && m * k <= STACK {
         // a · (bᵀ), with bᵀ (k×m) copied out.
         let bt = &mut scratch.operand[..k * m];
@@ -298,20 +299,22 @@ pub fn a_bt_then(a: Mat, b: Mat, c: MatMut, then: Then, scratch: &mut Scratch) {
 
 /// c[i][j] = a's row i · b's row j, for an output of few columns (m < 4): each dot product
 /// keeps 8 partial sums (lane t sums l ≡ t mod 8, in order), added pairwise at the end; in
-/// AVX-512 registers where the build's target has them, else in [`dots_portable`].
-fn dots(a: Mat, b: Mat, c: &mut [f64]) {
+/// AVX-512 registers where the build's target has them, else in [`dots_portable`]. With a
+/// `bias`, its column's value is added to each sum (as [`Then::apply`] adds it).
+fn dots(a: Mat, b: Mat, c: &mut [f64], bias: Option<&[f64]>) {
+    assert!(bias.is_none_or(|v| v.len() >= b.rows), "a bias per column");
     #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
-    avx512::dots(a.data, &b.data[..b.rows * a.cols], a.cols, c);
+    avx512::dots(a.data, &b.data[..b.rows * a.cols], a.cols, c, bias);
     #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
-    dots_portable(a, b, c);
+    dots_portable(a, b, c, bias);
 }
 
 /// [`dots`] in plain loops.
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "avx512f", not(test)), allow(dead_code))]
-fn dots_portable(a: Mat, b: Mat, c: &mut [f64]) {
+fn dots_portable(a: Mat, b: Mat, c: &mut [f64], bias: Option<&[f64]>) {
     let (k, m) = (a.cols, b.rows);
     for (ar, cr) in a.data.chunks_exact(k.max(1)).zip(c.chunks_exact_mut(m.max(1))) {
-        for (br, out) in b.data.chunks_exact(k.max(1)).zip(cr.iter_mut()) {
+        for (j, (br, out)) in b.data.chunks_exact(k.max(1)).zip(cr.iter_mut()).enumerate() {
             let mut acc = [0.0; 8];
             let (a8, b8) = (ar.chunks_exact(8), br.chunks_exact(8));
             let (a_tail, b_tail) = (a8.remainder(), b8.remainder());
@@ -324,6 +327,9 @@ fn dots_portable(a: Mat, b: Mat, c: &mut [f64]) {
                 acc[t] = fma(x, y, acc[t]);
             }
             *out = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+            if let Some(bias) = bias {
+                *out += bias[j];
+            }
         }
     }
 }
@@ -722,12 +728,15 @@ mod tests {
                         a[[2, 0]] = f64::INFINITY;
                         a[[2, 8]] = f64::NEG_INFINITY;
                     }
-                    let mut want = vec![1.0; n * cols];
-                    let mut got = vec![1.0; n * cols];
-                    dots_portable(Mat::all(&a), Mat::all(&b), &mut want);
-                    dots(Mat::all(&a), Mat::all(&b), &mut got);
-                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                    assert_eq!(bits(&got), bits(&want), "{n}×{k}×{cols}");
+                    let bias = [0.25, -0.0, f64::NAN];
+                    for bias in [None, Some(&bias[..cols])] {
+                        let mut want = vec![1.0; n * cols];
+                        let mut got = vec![1.0; n * cols];
+                        dots_portable(Mat::all(&a), Mat::all(&b), &mut want, bias);
+                        dots(Mat::all(&a), Mat::all(&b), &mut got, bias);
+                        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                        assert_eq!(bits(&got), bits(&want), "{n}×{k}×{cols}, bias {bias:?}");
+                    }
                 }
             }
         }

@@ -294,6 +294,11 @@ impl Trainer {
                     for ((o, &v), &s) in row.iter_mut().zip(src).zip(mask) {
                         *o = v * s;
                     }
+                } else if let (Ok(dst), Ok(src)) =
+                    (<&mut [f64; 2]>::try_from(&mut *row), <&[f64; 2]>::try_from(src))
+                {
+                    // Two values (the plane's points): two moves, not a call to memcpy per row.
+                    *dst = *src;
                 } else {
                     row.copy_from_slice(src);
                 }

@@ -290,23 +290,29 @@ unsafe fn block8(src: *const f64, cols: usize, out: *mut f64, rows: usize) {
 /// c[i][j] = a's row i · b's row j (k long, m < 4 of them): [`dots`](super::dots_portable)
 /// in 512-bit vectors. Lane t of each sum takes l ≡ t mod 8 in order, the last partial
 /// chunk by a masked multiply-add (the other lanes keep their sums as they are, −0 included),
-/// and the 8 lanes are added as the portable loops add them: the same bits.
-pub(super) fn dots(a: &[f64], b: &[f64], k: usize, c: &mut [f64]) {
+/// and the 8 lanes are added as the portable loops add them, then the column's bias if given:
+/// the same bits.
+pub(super) fn dots(a: &[f64], b: &[f64], k: usize, c: &mut [f64], bias: Option<&[f64]>) {
     let m = b.len() / k.max(1);
     match m {
-        1 => dots_of::<1>(a, b, k, c),
-        2 => dots_of::<2>(a, b, k, c),
-        3 => dots_of::<3>(a, b, k, c),
+        1 => dots_of::<1>(a, b, k, c, bias),
+        2 => dots_of::<2>(a, b, k, c, bias),
+        3 => dots_of::<3>(a, b, k, c, bias),
         _ => unreachable!("dots is for fewer than 4 columns"),
     }
 }
 
 #[inline(always)]
-fn dots_of<const M: usize>(a: &[f64], b: &[f64], k: usize, c: &mut [f64]) {
+fn dots_of<const M: usize>(a: &[f64], b: &[f64], k: usize, c: &mut [f64], bias: Option<&[f64]>) {
     use std::arch::x86_64::{_mm512_loadu_pd, _mm512_mask3_fmadd_pd};
     let k = k.max(1);
     let n = (a.len() / k).min(c.len() / M);
     assert!(b.len() >= M * k, "dots' operands hold their shapes");
+    let biased = bias.is_some();
+    let bias: [f64; M] = match bias {
+        Some(v) => std::array::from_fn(|j| v[j]),
+        None => [0.0; M],
+    };
     let (whole, tail) = (k / 8 * 8, k % 8);
     let mask: __mmask8 = ((1u32 << tail) - 1) as __mmask8;
     for i in 0..n {
@@ -334,7 +340,8 @@ fn dots_of<const M: usize>(a: &[f64], b: &[f64], k: usize, c: &mut [f64]) {
                 }
             }
             for (j, s) in acc.into_iter().enumerate() {
-                *c.get_unchecked_mut(i * M + j) = pairwise8(s);
+                let sum = pairwise8(s);
+                *c.get_unchecked_mut(i * M + j) = if biased { sum + bias[j] } else { sum };
             }
         }
     }
