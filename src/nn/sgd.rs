@@ -216,27 +216,9 @@ impl<'a> Slices<'a> {
         let (w0, w1) = self.w.split_at(at);
         let (n0, n1) = self.new.split_at_mut(at);
         let (d0, d1) = self.data.split_at(at);
-        let (g0, g1) = match self.grad {
-            Some(g) => {
-                let (a, b) = g.split_at_mut(at);
-                (Some(a), Some(b))
-            }
-            None => (None, None),
-        };
-        let (f0, f1) = match self.flags {
-            Some(f) => {
-                let (a, b) = f.split_at_mut(at);
-                (Some(a), Some(b))
-            }
-            None => (None, None),
-        };
-        let (r0, r1) = match self.row_mask {
-            Some(r) => {
-                let (a, b) = r.split_at(rows);
-                (Some(a), Some(b))
-            }
-            None => (None, None),
-        };
+        let (g0, g1) = self.grad.map(|g| g.split_at_mut(at)).unzip();
+        let (f0, f1) = self.flags.map(|f| f.split_at_mut(at)).unzip();
+        let (r0, r1) = self.row_mask.map(|r| r.split_at(rows)).unzip();
         let half = |w, new, data, grad, flags, row_mask| Slices {
             cols: self.cols,
             w,

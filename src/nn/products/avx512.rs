@@ -287,9 +287,9 @@ unsafe fn block8(src: *const f64, cols: usize, out: *mut f64, rows: usize) {
     }
 }
 
-/// c[i][j] = a's row i · b's row j (k long, m < 4 of them): [`dots`](super::dots_portable)
+/// c[i][j] = a's row i · b's row j (k long, m < 4 of them): [`dots_portable`](super::dots_portable)
 /// in 512-bit vectors. Lane t of each sum takes l ≡ t mod 8 in order, the last partial
-/// chunk by a masked multiply-add (the other lanes keep their sums as they are, −0 included),
+/// chunk by a masked multiply-add (the other lanes keep their sums as they are),
 /// and the 8 lanes are added as the portable loops add them, then the column's bias if given:
 /// the same bits.
 pub(super) fn dots(a: &[f64], b: &[f64], k: usize, c: &mut [f64], bias: Option<&[f64]>) {
